@@ -1,0 +1,91 @@
+"""Sentiment scoring behind a per-language scorer interface.
+
+English goes through vaderSentiment; text in a language no scorer handles is *unscored*: it is
+counted in volume but never passed off as neutral. Language detection plugs in through
+`analysis.language` (the sentiment issue adds a real detector there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from analysis.language import LanguageDetector, StatedLanguageOnly
+
+LABEL_THRESHOLD = 0.05  # VADER's own recommendation for compound: >= 0.05 positive, <= -0.05 negative
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    compound: float | None
+    pos: float | None
+    neu: float | None
+    neg: float | None
+    label: str  # positive, neutral, negative, unscored
+
+    @property
+    def scored(self) -> bool:
+        return self.label != "unscored"
+
+
+UNSCORED = Score(None, None, None, None, "unscored")
+
+
+def label_for(compound: float) -> str:
+    if compound >= LABEL_THRESHOLD:
+        return "positive"
+    if compound <= -LABEL_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+class Scorer(Protocol):
+    """One sentiment backend; `languages` are the ISO 639-1 codes it can read."""
+
+    languages: frozenset[str]
+
+    def score(self, text: str) -> Score: ...
+
+
+class VaderScorer:
+    """vaderSentiment 3.3.2, unchanged: its scores are the reference the benchmarks compare to."""
+
+    languages = frozenset({"en"})
+
+    def __init__(self) -> None:
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def score(self, text: str) -> Score:
+        s = self._analyzer.polarity_scores(text)
+        return Score(s["compound"], s["pos"], s["neu"], s["neg"], label_for(s["compound"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    score: Score
+    lang: str | None
+
+
+class SentimentStage:
+    """Language routing plus scoring: the pipeline's one call per mention."""
+
+    def __init__(self, scorers: Mapping[str, Scorer] | None = None,
+                 detector: LanguageDetector | None = None, assume_language: str | None = "en") -> None:
+        if scorers is None:
+            vader = VaderScorer()
+            scorers = {lang: vader for lang in vader.languages}
+        self.scorers = dict(scorers)
+        self.detector = detector or StatedLanguageOnly()
+        # Until a detector is configured, text whose source states no language is taken to be
+        # English (VADER's language). Text stated to be another language is never scored.
+        self.assume_language = assume_language
+
+    def score(self, text: str, lang: str | None = None) -> Scored:
+        lang = lang or self.detector.detect(text)
+        scorer = self.scorers.get(lang or self.assume_language or "")
+        if scorer is None:
+            return Scored(UNSCORED, lang)
+        return Scored(scorer.score(text), lang)

@@ -1,0 +1,361 @@
+"""Ingest throughput of `monitor import`, as a ratio against plain vaderSentiment scoring.
+
+The machine this runs on is shared and noisy, so an absolute "mentions per second" says little
+from one run to the next. Both numbers are therefore measured in the same run, on the same
+texts, and the headline is their ratio: how much of VADER's raw speed survives the whole import
+path (reading, parsing, brand handling, dedupe, scoring, SQLite writes, process start-up).
+
+Steps: generate N mentions with ../shared/tools/make_mentions.py, import them with the
+`monitor` console script in a child process (wall clock and that child's peak RSS via wait4),
+time `SentimentIntensityAnalyzer.polarity_scores` over the same texts in this process, then
+check a random sample of stored rows against VADER exactly. Exit status: 0 ok (or skipped),
+1 when the import fails or stores anything wrong, 2 for bad arguments.
+
+Unix only: the peak RSS of exactly one child comes from os.wait4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+MAKE_MENTIONS = SHARED / "tools" / "make_mentions.py"
+BRAND = "acme"
+LABEL_THRESHOLD = 0.05  # VADER's recommended cut-off; restated here so the check is independent
+SAMPLE_SIZE = 2000
+SQL_CHUNK = 500  # bound parameters per IN (...) query, far below SQLite's limit
+# `monitor import` ends with e.g. "200,000 rows read: 200,000 stored, 0 duplicate, ..."
+SUMMARY = re.compile(r"([\d,]+) rows read: ([\d,]+) stored")
+OWN_FILES = (
+    "mentions.jsonl",
+    "settings.toml",
+    "bench.db",
+    "bench.db-wal",
+    "bench.db-shm",
+    "bench.db.lock",
+    "import.stdout",
+    "import.stderr",
+)
+
+
+class BenchFailure(Exception):
+    """The product did something wrong (or could not run): reported and exit status 1."""
+
+
+@dataclass
+class ImportRun:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Result:
+    n: int
+    import_per_s: float
+    plain_per_s: float
+    ratio: float
+    import_peak_rss_mb: float
+    import_wall_s: float
+    plain_wall_s: float
+    repeat: int
+    verified_sample: int
+
+
+def log(message: str) -> None:
+    # Progress goes to stderr so that `--json` leaves stdout as exactly one JSON document.
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=200_000, help="mentions to generate and import (default 200000)")
+    p.add_argument("--workdir", type=Path, help="directory for generated files (default: a new temp dir)")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (always kept with --workdir)")
+    p.add_argument("--repeat", type=int, default=1, help="baseline runs; the best is used (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed for choosing the verified sample")
+    p.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+    args = p.parse_args(argv)
+    if args.n < 1:
+        p.error("--n must be at least 1")
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
+    return args
+
+
+def toml_string(value: str) -> str:
+    # JSON string escapes (\", \\, \uXXXX) are all valid TOML basic-string escapes.
+    return json.dumps(value)
+
+
+def write_settings(workdir: Path, db: Path) -> Path:
+    """The smallest settings the import needs: one brand, no sources, a private database."""
+    settings = workdir / "settings.toml"
+    settings.write_text(
+        'timezone = "UTC"\n\n'
+        "[storage]\n"
+        f"url = {toml_string(f'sqlite:///{db}')}\n\n"
+        "[[brands]]\n"
+        f"name = {toml_string(BRAND)}\n"
+        f"query = {toml_string(BRAND)}\n",
+        encoding="utf-8",
+    )
+    return settings
+
+
+def generate(n: int, out: Path) -> None:
+    subprocess.run([sys.executable, str(MAKE_MENTIONS), str(n), str(out)], check=True)
+
+
+def read_texts(path: Path) -> list[tuple[str, str]]:
+    """(id, text) in file order: the baseline scores exactly what the import was given."""
+    rows: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                obj = json.loads(line)
+                rows.append((str(obj["id"]), obj["text"]))
+    return rows
+
+
+def run_import(monitor: Path, settings: Path, mentions: Path, workdir: Path) -> ImportRun:
+    """Run `monitor import` and measure wall clock plus the peak RSS of that one child.
+
+    The child's output goes to files, not pipes: nothing reads a pipe while we block in wait4,
+    so a chatty child could otherwise fill the pipe buffer and deadlock.
+    """
+    cmd = [str(monitor), "--config", str(settings), "--log-level", "WARNING", "import", str(mentions)]
+    out_path, err_path = workdir / "import.stdout", workdir / "import.stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        # wait4 on this pid gives this child's own rusage; RUSAGE_CHILDREN would also count
+        # make_mentions.py and anything else this process has waited for.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by hand; tell Popen so it won't
+    # ru_maxrss is KiB on Linux but bytes on macOS.
+    rss_kib = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    stdout = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    if proc.returncode != 0:
+        raise BenchFailure(
+            f"`{' '.join(cmd)}` exited with status {proc.returncode}\n"
+            f"--- stdout ---\n{stdout}--- stderr ---\n{stderr}"
+        )
+    return ImportRun(seconds, rss_kib / 1024, stdout, stderr)
+
+
+def check_summary(run: ImportRun, n: int) -> None:
+    match = SUMMARY.search(run.stdout)
+    if match is None:
+        raise BenchFailure(
+            f"no summary line in the import's output\n--- stdout ---\n{run.stdout}"
+            f"--- stderr ---\n{run.stderr}"
+        )
+    rows, stored = (int(g.replace(",", "")) for g in match.groups())
+    if rows != n or stored != n:
+        raise BenchFailure(
+            f"expected {n:,} rows read and {n:,} stored, the import said: {match.group(0)!r}\n"
+            f"--- stdout ---\n{run.stdout}--- stderr ---\n{run.stderr}"
+        )
+
+
+def time_baseline(texts: Sequence[str], repeat: int) -> float:
+    """Best wall time of a bare polarity_scores loop.
+
+    The analyzer is built outside the timed part (its lexicon load is a one-off), and the texts
+    are already parsed, so only scoring is timed. Best-of-K because noise only ever adds time.
+    """
+    analyzer = SentimentIntensityAnalyzer()
+    score = analyzer.polarity_scores
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            score(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def label_for(compound: float) -> str:
+    if compound >= LABEL_THRESHOLD:
+        return "positive"
+    if compound <= -LABEL_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def verify(db: Path, rows: Sequence[tuple[str, str]], seed: int) -> int:
+    """Check the row count and, for a seeded random sample, the stored scores and label.
+
+    Scores must equal vaderSentiment's exactly: the product promises VADER unchanged, and
+    SQLite REAL round-trips a Python float bit for bit, so any difference is a real one.
+    The sample is drawn from the input ids (not ORDER BY RANDOM()) so it is reproducible.
+    Returns the number of rows checked.
+    """
+    n = len(rows)
+    given = dict(rows)
+    sample = random.Random(seed).sample(sorted(given), min(SAMPLE_SIZE, n))
+    analyzer = SentimentIntensityAnalyzer()
+    problems: list[str] = []
+    # Read-only URI: the checker must never change what it is checking.
+    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        count = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+        if count != n:
+            problems.append(f"count(*) = {count:,}, expected {n:,}")
+        found: dict[str, tuple[str, float | None, float | None, float | None, float | None, str]] = {}
+        for start in range(0, len(sample), SQL_CHUNK):
+            chunk = sample[start : start + SQL_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for native_id, text, compound, pos, neu, neg, label in conn.execute(
+                "SELECT native_id, text, compound, pos, neu, neg, label FROM mentions "
+                f"WHERE native_id IN ({marks})",
+                chunk,
+            ):
+                if native_id in found:
+                    problems.append(f"{native_id}: stored more than once")
+                found[native_id] = (text, compound, pos, neu, neg, label)
+    for native_id in sample:
+        if native_id not in found:
+            problems.append(f"{native_id}: not stored")
+            continue
+        text, compound, pos, neu, neg, label = found[native_id]
+        if text != given[native_id]:
+            problems.append(f"{native_id}: stored text differs from the imported text")
+            continue
+        expected = analyzer.polarity_scores(text)
+        stored = {"compound": compound, "pos": pos, "neu": neu, "neg": neg}
+        diffs = [f"{k} {stored[k]!r} != {expected[k]!r}" for k in stored if stored[k] != expected[k]]
+        if diffs:
+            problems.append(f"{native_id}: {', '.join(diffs)} (label {label!r})")
+        elif label != label_for(expected["compound"]):
+            problems.append(
+                f"{native_id}: label {label!r} but compound {compound!r} means "
+                f"{label_for(expected['compound'])!r}"
+            )
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise BenchFailure(
+            f"stored data does not match vaderSentiment ({len(problems)} problems):\n{shown}{more}"
+        )
+    return len(sample)
+
+
+def table(r: Result) -> str:
+    lines = [
+        f"ingest benchmark, N = {r.n:,} mentions",
+        f"  {'import (monitor import, end to end)':<40} {r.import_per_s:>12,.0f} mentions/s  "
+        f"{r.import_wall_s:>8.2f} s wall",
+        f"  {f'plain polarity_scores (best of {r.repeat})':<40} {r.plain_per_s:>12,.0f} texts/s     "
+        f"{r.plain_wall_s:>8.2f} s wall",
+        f"  {'ratio import/plain':<40} {r.ratio:>12.3f}",
+        f"  {'import peak RSS':<40} {r.import_peak_rss_mb:>12.1f} MB",
+        f"  verified: count(*) = N and {r.verified_sample:,} sampled rows equal vaderSentiment",
+    ]
+    return "\n".join(lines)
+
+
+def prepare_workdir(args: argparse.Namespace) -> tuple[Path, bool]:
+    """The working directory and whether to delete it afterwards."""
+    if args.workdir is None:
+        return Path(tempfile.mkdtemp(prefix="bench-ingest-")), not args.keep
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    # The import is idempotent: a database left by an earlier run would make it store 0 rows.
+    # Only the files this script itself creates are removed; a user's directory is never deleted.
+    for name in OWN_FILES:
+        (workdir / name).unlink(missing_ok=True)
+    return workdir, False
+
+
+def bench(args: argparse.Namespace, workdir: Path) -> Result:
+    monitor = Path(sys.executable).with_name("monitor")
+    if not monitor.exists():
+        raise BenchFailure(
+            f"{monitor}: no `monitor` console script next to this Python; "
+            "install the project (make bench-ingest does)"
+        )
+    mentions, db = workdir / "mentions.jsonl", workdir / "bench.db"
+    settings = write_settings(workdir, db)
+
+    log(f"generating {args.n:,} mentions in {mentions}")
+    generate(args.n, mentions)
+
+    # The import runs first, before this process holds N texts in memory, so the two
+    # measurements compete as little as possible for the machine.
+    log("running monitor import")
+    run = run_import(monitor, settings, mentions, workdir)
+    check_summary(run, args.n)
+
+    rows = read_texts(mentions)
+    if len(rows) != args.n:
+        raise BenchFailure(f"{mentions}: expected {args.n:,} rows, read {len(rows):,}")
+    log(f"timing plain polarity_scores x{args.repeat}")
+    plain_s = time_baseline([text for _, text in rows], args.repeat)
+
+    log("verifying stored scores")
+    checked = verify(db, rows, args.seed)
+
+    import_per_s = args.n / run.seconds
+    plain_per_s = args.n / plain_s
+    return Result(
+        n=args.n,
+        import_per_s=import_per_s,
+        plain_per_s=plain_per_s,
+        ratio=import_per_s / plain_per_s,
+        import_peak_rss_mb=run.peak_rss_mb,
+        import_wall_s=run.seconds,
+        plain_wall_s=plain_s,
+        repeat=args.repeat,
+        verified_sample=checked,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not MAKE_MENTIONS.is_file():
+        # The generator and its texts live outside the repository; without them there is
+        # nothing to measure, which is not a failure (e.g. a plain clone in CI).
+        print(f"skipped: ../shared not found ({MAKE_MENTIONS} is missing)")
+        return 0
+    workdir, cleanup = prepare_workdir(args)
+    try:
+        result = bench(args, workdir)
+    except (BenchFailure, subprocess.CalledProcessError) as exc:
+        log(f"FAILED: {exc}")
+        log(f"files kept in {workdir}")
+        cleanup = False  # keep the evidence
+        return 1
+    finally:
+        if cleanup:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(asdict(result), indent=2))
+    else:
+        print(table(result))
+    if not cleanup:
+        log(f"files kept in {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""The `monitor` command line (DESIGN.md names every command; outside checks rely on them).
+
+Any MonitorError becomes one line on stderr and its exit status (2 for configuration and input
+mistakes), never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from connectors.errors import InputError, MonitorError
+from connectors.records import parse_time
+from monitor import __version__
+from monitor.config import Settings, config_path, load_settings
+from monitor.storage.store import Store
+
+log = logging.getLogger("monitor")
+
+
+class App:
+    """Lazily loaded settings and store, shared by the commands of one invocation."""
+
+    def __init__(self, config: str | None) -> None:
+        self.config = config_path(config)
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.storage_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="settings file (default: $MONITOR_CONFIG or ./settings.toml)")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="how much to log on stderr")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
+    """Self-hosted brand sentiment monitor: polls sources for brand mentions, scores their
+    sentiment, stores them, and reports."""
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_level.upper() != "DEBUG":  # migration chatter is noise unless debugging
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # urllib3 logs full request URLs, query-string API keys included: never below WARNING.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    app = App(config)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> int:
+    """Run the daemon in the foreground: poll every source on its interval until SIGTERM/SIGINT."""
+    from monitor.daemon import Daemon
+
+    return Daemon(app.settings, app.store).run()
+
+
+@cli.command()
+@click.option("--brand", help="only this brand")
+@click.option("--source", help="only this configured source (its name in settings.toml)")
+@pass_app
+def poll(app: App, brand: str | None, source: str | None) -> int:
+    """Run every poll job once and exit; exit status 1 if any source failed (the others' data is kept)."""
+    from monitor.pipeline import Poller
+
+    poller = Poller(app.settings, app.store)
+    jobs = poller.jobs(brand, source)
+    if not jobs:
+        raise MonitorError("nothing to poll: no enabled source for that brand/source")
+    failed = 0
+    for src, b in jobs:
+        o = poller.poll(src, b)
+        r = o.result
+        if o.ok:
+            state = f"deferred until {o.deferred_until:%H:%M:%S}Z" if o.deferred_until else "ok"
+            click.echo(f"{src.name}/{b}: {state}: {r.stored} stored, {r.duplicates} duplicate, "
+                       f"{r.unmatched} not matching, {o.rejected} rejected")
+        else:
+            failed += 1
+            click.echo(f"{src.name}/{b}: FAILED: {o.error}", err=True)
+    return 1 if failed else 0
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--brand", help="brand for rows without a `brand` column (default: every brand whose query matches)")
+@click.option("--source", "default_source", default="file", show_default=True,
+              help="platform for rows without a `source` column")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="file format (default: from the name)")
+@click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="rows per transaction")
+@pass_app
+def import_(app: App, file: Path, brand: str | None, default_source: str, fmt: str | None, strict: bool,
+            batch_size: int) -> int:
+    """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
+    from monitor.importer import import_file
+    from monitor.pipeline import Ingestor
+
+    summary = import_file(file, app.settings, Ingestor(app.store), brand=brand, default_source=default_source,
+                          fmt=fmt, strict=strict, batch_size=batch_size)  # type: ignore[arg-type]
+    click.echo(summary.line())
+    return 0
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="write JSONL here (default: standard output)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="input format (default: from the name)")
+@click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
+def score(file: Path, output: Path | None, fmt: str | None, strict: bool) -> int:
+    """Score a CSV/JSONL of texts (`id`, `text`, optional `lang`) without storing; JSONL out."""
+    from monitor.scoring import score_file
+
+    with _open_out(output) as out:
+        summary = score_file(file, out, fmt=fmt, strict=strict)  # type: ignore[arg-type]
+    click.echo(f"{summary.scored:,} scored, {summary.unscored:,} unscored, {summary.rejected:,} rejected",
+               err=True)
+    return 0
+
+
+@cli.group()
+def export() -> None:
+    """Export stored data."""
+
+
+@export.command("mentions")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="output format")
+@click.option("--brand", help="only this brand")
+@click.option("--since", help="only mentions at or after this ISO 8601 time")
+@click.option("--until", help="only mentions before this ISO 8601 time")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="write here (default: standard output)")
+@pass_app
+def export_mentions(app: App, fmt: str, brand: str | None, since: str | None, until: str | None,
+                    output: Path | None) -> int:
+    """Export stored mentions with their scores (the import columns plus source_name and scores)."""
+    from monitor.export import write_csv, write_jsonl
+
+    if brand:
+        app.settings.brand(brand)
+    rows = app.store.iter_mentions(brand=brand, since=_time_option("--since", since),
+                                   until=_time_option("--until", until))
+    with _open_out(output) as out:
+        n = (write_csv if fmt == "csv" else write_jsonl)(rows, out)
+    click.echo(f"{n:,} mentions exported", err=True)
+    return 0
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="output format")
+@pass_app
+def status(app: App, fmt: str) -> int:
+    """Connector health (last poll, last error, failures) and stored mention counts."""
+    from monitor.status import render_status, status_data
+
+    data = status_data(app.settings, app.store)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        console = Console(highlight=False, markup=False)
+        if not console.is_terminal:
+            console.width = 160  # pipes and logs: do not squeeze the tables to 80 columns
+        render_status(data, console)
+    return 0
+
+
+def _time_option(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise InputError(f"{name}: not an ISO 8601 time: {value!r}") from None
+
+
+@contextlib.contextmanager
+def _open_out(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+def run_main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit status: one line on stderr for every user mistake."""
+    err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+    try:
+        rv = cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print(Text("monitor: aborted"))
+        return 130
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except MonitorError as exc:
+        err.print(Text(f"monitor: {exc}"))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `monitor export mentions | head`
+        return 0
+    return rv if isinstance(rv, int) else 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run_main())
+
+
+if __name__ == "__main__":
+    main()

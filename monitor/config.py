@@ -1,0 +1,278 @@
+"""settings.toml: loading and validation.
+
+Every mistake becomes one line naming the setting path, e.g.
+`settings.toml: sources[2].interval: expected a duration like "15m", got "soon"`, raised as
+ConfigError (exit status 2). Paths index arrays from 0, as TOML tools and jq do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from connectors import registry
+from connectors.errors import ConfigError
+from connectors.query import Query, parse_query
+from connectors.spec import SourceSpec
+from monitor.durations import parse_duration
+
+DEFAULT_CONFIG = "settings.toml"
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Strict):
+    url: str = "sqlite:///data/monitor.db"
+
+
+class BrandSettings(_Strict):
+    name: str
+    query: str
+    display_name: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(f"expected lower-case letters, digits, '-', '_' or '.', got {v!r}")
+        return v
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        try:
+            parse_query(v)
+        except ConfigError as exc:  # pydantic reports only ValueError with the field's path
+            raise ValueError(str(exc)) from None
+        return v
+
+
+class SourceSettings(BaseModel):
+    """The keys every source has; type-specific keys are checked by the connector's Options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    type: str
+    brands: list[str] | None = None  # None: every brand
+    interval: Duration = timedelta(minutes=15)
+    match: Literal["query", "scoped"] = "query"
+    base_url: str | None = None
+    enabled: bool = True
+    timeout: Duration = timedelta(seconds=30)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(f"expected lower-case letters, digits, '-', '_' or '.', got {v!r}")
+        return v
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        if v not in registry.CONNECTOR_MODULES:
+            raise ValueError(f"unknown source type {v!r} (known: {', '.join(registry.known_types())})")
+        if registry.CONNECTOR_MODULES[v] is None:
+            raise ValueError(
+                f"the {v!r} connector is not part of this version yet "
+                f"(available: {', '.join(registry.available_types())})"
+            )
+        return v
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"expected an http(s) URL, got {v!r}")
+        return v
+
+
+class DaemonSettings(_Strict):
+    workers: int = Field(4, ge=1, le=32)
+    jitter: Duration = timedelta(seconds=30)  # upper bound; each job also gets at most 10% of its interval
+
+
+class RawSettings(_Strict):
+    timezone: str = "UTC"
+    storage: StorageSettings = StorageSettings()
+    daemon: DaemonSettings = DaemonSettings()
+    brands: list[BrandSettings] = Field(min_length=1)
+    sources: list[SourceSettings] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (expected an IANA name like \"Europe/Istanbul\")") from None
+        return v
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    query: Query
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Source:
+    settings: SourceSettings
+    spec: SourceSpec
+    brands: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def type(self) -> str:
+        return self.settings.type
+
+    @property
+    def scoped(self) -> bool:
+        return self.settings.match == "scoped"
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    timezone: ZoneInfo
+    storage_url: str
+    daemon: DaemonSettings
+    brands: dict[str, Brand]
+    sources: dict[str, Source]
+
+    def brand(self, name: str) -> Brand:
+        if name not in self.brands:
+            raise ConfigError(f"unknown brand {name!r} (configured: {', '.join(self.brands)})")
+        return self.brands[name]
+
+    def source(self, name: str) -> Source:
+        if name not in self.sources:
+            raise ConfigError(f"unknown source {name!r} (configured: {', '.join(self.sources) or 'none'})")
+        return self.sources[name]
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--config, else $MONITOR_CONFIG, else ./settings.toml."""
+    return Path(explicit or os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate settings.toml; any problem raises ConfigError with one line."""
+    path = config_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found (use --config or MONITOR_CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read settings: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "... (at line 7, column 3)"; keep that, it names the place.
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    return parse_settings(data, path)
+
+
+def parse_settings(data: dict[str, Any], path: Path) -> Settings:
+    try:
+        raw = RawSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_first_error(exc)}") from None
+    brands = {b.name: Brand(b.name, parse_query(b.query), b.display_name or b.name) for b in raw.brands}
+    _check_unique([b.name for b in raw.brands], "brands", path)
+    _check_unique([s.name for s in raw.sources], "sources", path)
+    base_dir = path.resolve().parent
+    sources: dict[str, Source] = {}
+    for i, s in enumerate(raw.sources):
+        for j, b in enumerate(s.brands or []):
+            if b not in brands:
+                raise ConfigError(
+                    f"{path}: sources[{i}].brands[{j}]: unknown brand {b!r} (configured: {', '.join(brands)})"
+                )
+        module = registry.connector_module(s.type)
+        try:
+            options = module.Options.model_validate(s.model_extra or {})
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: {_first_error(exc, prefix=f'sources[{i}]')}") from None
+        spec = SourceSpec(
+            name=s.name, type=s.type, options=options, base_url=s.base_url,
+            timeout=s.timeout.total_seconds(), base_dir=base_dir,
+        )
+        sources[s.name] = Source(s, spec, tuple(s.brands or brands))
+    return Settings(
+        path=path,
+        timezone=ZoneInfo(raw.timezone),
+        storage_url=_resolve_storage_url(raw.storage.url, base_dir),
+        daemon=raw.daemon,
+        brands=brands,
+        sources=sources,
+    )
+
+
+def _check_unique(names: list[str], where: str, path: Path) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise ConfigError(f"{path}: {where}[{i}].name: duplicate name {name!r}")
+        seen.add(name)
+
+
+def _resolve_storage_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite path is relative to settings.toml, so the daemon works from any cwd."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        rel = url[len(prefix):]
+        return prefix + str(base_dir / rel)
+    return url
+
+
+def _loc(loc: tuple[Any, ...], prefix: str | None) -> str:
+    out = prefix or ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"function-after", "function-before"} or str(part).startswith("function-"):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _first_error(exc: ValidationError, prefix: str | None = None) -> str:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        text = "unknown setting"
+    elif kind == "missing":
+        text = "required setting is missing"
+    elif kind in {"value_error", "assertion_error"}:
+        text = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    else:
+        text = f"{msg[0].lower()}{msg[1:]}, got {err.get('input')!r}"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{_loc(tuple(err['loc']), prefix)}: {text}{more}"

@@ -1,0 +1,183 @@
+"""The pipeline: fetch -> match brand query -> dedupe -> language -> sentiment -> store.
+
+`Ingestor` is the part shared by polling and `monitor import`; `Poller` runs one poll job
+(a source for a brand) and keeps connector health.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from analysis.sentiment import SentimentStage
+from connectors import registry
+from connectors.errors import ConnectorError, RateLimited
+from connectors.query import Query
+from connectors.types import BrandQuery, Connector, Mention
+from monitor.clock import Clock, SystemClock
+from monitor.config import Settings, Source
+from monitor.storage.store import CursorUpdate, Store
+
+log = logging.getLogger(__name__)
+
+
+def text_for_scoring(m: Mention) -> str:
+    """A review's title carries sentiment too ("Terrible update"), so it is scored with the text."""
+    if m.title:
+        sep = " " if m.title.rstrip()[-1:] in {".", "!", "?"} else ". "
+        return f"{m.title.rstrip()}{sep}{m.text}"
+    return m.text
+
+
+@dataclass
+class BatchResult:
+    stored: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+
+    def add(self, other: BatchResult) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.unmatched += other.unmatched
+
+
+class Ingestor:
+    """Match, dedupe, score and store one batch of mentions (with its cursor, atomically)."""
+
+    def __init__(self, store: Store, sentiment: SentimentStage | None = None, clock: Clock | None = None) -> None:
+        self.store = store
+        self.sentiment = sentiment or SentimentStage()
+        self.clock = clock or SystemClock()
+
+    def ingest(self, mentions: Sequence[Mention], *, query: Query | None = None,
+               cursor: CursorUpdate | None = None) -> BatchResult:
+        result = BatchResult()
+        unique: dict[tuple[str, str, str], Mention] = {}
+        for m in mentions:
+            if query is not None and not m.brand_assigned and not query.matches(
+                m.text, title=m.title, author=m.author, source=m.source, lang=m.lang
+            ):
+                result.unmatched += 1
+                continue
+            if m.key in unique:
+                result.duplicates += 1
+                continue
+            unique[m.key] = m
+        # Mentions already stored are not scored again (re-imports and overlapping polls are cheap).
+        by_stream: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for source, native_id, brand in unique:
+            by_stream[(source, brand)].append(native_id)
+        for (source, brand), ids in by_stream.items():
+            for native_id in self.store.existing_native_ids(source, brand, ids):
+                del unique[(source, native_id, brand)]
+                result.duplicates += 1
+        now = self.clock.now()
+        rows = [self._row(m, now) for m in unique.values()]
+        stored = self.store.store_mentions(rows, cursor, now=now)
+        result.stored += stored.inserted
+        result.duplicates += stored.duplicates  # a concurrent writer got there first
+        return result
+
+    def _row(self, m: Mention, now: datetime) -> dict[str, Any]:
+        scored = self.sentiment.score(text_for_scoring(m), m.lang)
+        s = scored.score
+        return {
+            "source": m.source, "native_id": m.native_id, "brand": m.brand, "source_name": m.source_name,
+            "created_at": m.created_at, "text": m.text, "title": m.title, "url": m.url, "author": m.author,
+            "lang": scored.lang, "rating": m.rating, "engagement": m.engagement, "reach": m.reach,
+            "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg, "label": s.label,
+            "scored": s.scored, "raw": dict(m.raw) or None, "extra": dict(m.extra) or None,
+            "ingested_at": now,
+        }
+
+
+@dataclass
+class PollOutcome:
+    source_name: str
+    brand: str
+    pages: int = 0
+    fetched: int = 0
+    rejected: int = 0
+    result: BatchResult = field(default_factory=BatchResult)
+    error: str | None = None
+    deferred_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Poller:
+    """Runs poll jobs. Thread-safe: the daemon calls `poll` from several worker threads."""
+
+    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None,
+                 sentiment: SentimentStage | None = None, stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.ingestor = Ingestor(store, sentiment, self.clock)
+        self.stop = stop or threading.Event()
+        self._connectors: dict[str, Connector] = {}
+        self._lock = threading.Lock()
+
+    def connector(self, source: Source) -> Connector:
+        with self._lock:
+            if source.name not in self._connectors:
+                module = registry.connector_module(source.type)
+                self._connectors[source.name] = module.build(source.spec)
+            return self._connectors[source.name]
+
+    def jobs(self, brand: str | None = None, source: str | None = None) -> list[tuple[Source, str]]:
+        """(source, brand) pairs to poll; unknown names raise ConfigError."""
+        if brand is not None:
+            self.settings.brand(brand)
+        sources = [self.settings.source(source)] if source else list(self.settings.sources.values())
+        return [(s, b) for s in sources if s.settings.enabled for b in s.brands if brand in (None, b)]
+
+    def poll(self, source: Source, brand: str) -> PollOutcome:
+        """One poll job. Never raises for a source's failure: it is recorded in connector health."""
+        outcome = PollOutcome(source.name, brand)
+        b = self.settings.brand(brand)
+        query = None if source.scoped else b.query
+        try:
+            connector = self.connector(source)
+            cursor = self.store.get_cursor(source.name, brand)
+            for page in connector.fetch(BrandQuery(brand, b.query), cursor):
+                outcome.pages += 1
+                outcome.fetched += len(page.mentions)
+                outcome.rejected += page.rejected
+                batch = self.ingestor.ingest(
+                    page.mentions, query=query, cursor=CursorUpdate(source.name, brand, page.cursor)
+                )
+                outcome.result.add(batch)
+                if self.stop.is_set():  # shutting down: this page is committed, stop here
+                    break
+        except RateLimited as exc:
+            # Not a failure: the source asked us to come back later; the cursor is where we left it.
+            wait = exc.retry_after if exc.retry_after is not None else source.settings.interval.total_seconds()
+            outcome.deferred_until = self.clock.now() + timedelta(seconds=wait)
+            log.warning("%s/%s: rate limited, deferred until %s", source.name, brand, outcome.deferred_until)
+        except ConnectorError as exc:
+            outcome.error = str(exc)
+            log.error("%s/%s: %s", source.name, brand, exc)
+        except Exception as exc:  # a bug in a connector must not take the daemon down
+            outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+            log.exception("%s/%s: unexpected error while polling", source.name, brand)
+        self.store.record_poll(
+            source.name, source.type, now=self.clock.now(), error=outcome.error,
+            stored=outcome.result.stored, deferred_until=outcome.deferred_until,
+        )
+        return outcome
+
+    def poll_all(self, brand: str | None = None, source: str | None = None) -> list[PollOutcome]:
+        outcomes = []
+        for s, b in self.jobs(brand, source):
+            if self.stop.is_set():
+                break
+            outcomes.append(self.poll(s, b))
+        return outcomes

@@ -1,0 +1,94 @@
+"""What `monitor status` and the daemon's summaries show: connector health and mention counts."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.config import Settings
+from monitor.durations import format_duration
+from monitor.storage.store import Store
+from monitor.terminal import plain
+
+LABELS = ("positive", "neutral", "negative", "unscored")
+
+
+def sentiment_mix(store: Store) -> dict[str, Counter[str]]:
+    """Per brand: count of mentions by label."""
+    mix: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in store.mention_counts():
+        mix[row["brand"]][row["label"]] += row["n"]
+    return dict(mix)
+
+
+def mix_line(counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "0 mentions"
+    parts = [f"{counts[label] / total:.0%} {label}" for label in LABELS if counts[label]]
+    return f"{total:,} mentions: " + ", ".join(parts)
+
+
+def status_data(settings: Settings, store: Store) -> dict[str, Any]:
+    health = {row["source_name"]: row for row in store.health()}
+    sources = []
+    for src in settings.sources.values():
+        h = health.get(src.name)
+        sources.append({
+            "name": src.name, "type": src.type, "brands": list(src.brands), "enabled": src.settings.enabled,
+            "interval": format_duration(src.settings.interval),
+            "last_attempt_at": _iso(h["last_attempt_at"]) if h else None,
+            "last_success_at": _iso(h["last_success_at"]) if h else None,
+            "last_error_at": _iso(h["last_error_at"]) if h else None,
+            "last_error": h["last_error"] if h else None,
+            "consecutive_failures": h["consecutive_failures"] if h else 0,
+            "last_stored": h["last_stored"] if h else 0,
+            "deferred_until": _iso(h["deferred_until"]) if h else None,
+        })
+    brands: dict[str, Any] = {}
+    for row in store.mention_counts():
+        b = brands.setdefault(row["brand"], {"total": 0, "labels": Counter(), "sources": Counter(), "newest": None})
+        b["total"] += row["n"]
+        b["labels"][row["label"]] += row["n"]
+        b["sources"][row["source"]] += row["n"]
+        newest = _iso(row["newest"])
+        b["newest"] = max(filter(None, [b["newest"], newest]), default=None)
+    for b in brands.values():
+        b["labels"] = {label: b["labels"][label] for label in LABELS}
+        b["sources"] = dict(b["sources"])
+    return {"database": store.describe(), "sources": sources, "brands": brands}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _short_time(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") + "Z" if iso else ""
+
+
+def render_status(data: dict[str, Any], console: Console) -> None:
+    console.print(Text(f"database: {data['database']}"))
+    table = Table(title="sources", title_justify="left")
+    for col in ("source", "type", "brands", "every", "last success", "failures", "last error"):
+        table.add_column(col)
+    for s in data["sources"]:
+        state = "disabled" if not s["enabled"] else str(s["consecutive_failures"])
+        table.add_row(
+            Text(s["name"]), Text(s["type"]), Text(", ".join(s["brands"])), Text(s["interval"]),
+            Text(_short_time(s["last_success_at"]) or "never"), Text(state),
+            Text(plain(s["last_error"], one_line=True, limit=80) if s["consecutive_failures"] else ""),
+        )
+    console.print(table)
+    table = Table(title="mentions", title_justify="left")
+    for col in ("brand", "total", *LABELS, "newest"):
+        table.add_column(col, justify="right" if col not in {"brand", "newest"} else "left")
+    for name, b in sorted(data["brands"].items()):
+        table.add_row(Text(name), f"{b['total']:,}", *(f"{b['labels'][lab]:,}" for lab in LABELS),
+                      Text(_short_time(b["newest"])))
+    console.print(table)

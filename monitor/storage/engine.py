@@ -1,0 +1,89 @@
+"""Engines for SQLite (WAL, the embedded default) and PostgreSQL, and schema migration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from connectors.errors import StorageError
+
+SCHEMA_HEAD = "0002"  # tests/test_migrations.py checks this equals the newest migration script
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a sqlite URL, None for other databases or in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine configured for many short transactions from threads and processes."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StorageError(f"storage.url: not a database URL: {url!r}") from None
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return sa.create_engine(url, pool_pre_ping=True, future=True)
+        except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            raise StorageError(
+                f"storage.url: no driver for {parsed.drivername!r} ({exc}); "
+                "for PostgreSQL install the 'postgres' extra and use postgresql+psycopg://"
+            ) from None
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")  # readers never block the daemon's writes
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Writers take the write lock up front (BEGIN IMMEDIATE) so two writers wait for each
+        # other via busy_timeout instead of failing with "database is locked" on upgrade.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def current_revision(conn: sa.Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: sa.Engine, target: str = "head") -> None:
+    """Bring the schema to `target`, serialised against other processes doing the same."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727011)")  # one migrator at a time
+            current = current_revision(conn)
+            if current == SCHEMA_HEAD and target == "head":
+                return
+            if current is not None and current > SCHEMA_HEAD:
+                raise StorageError(
+                    f"database schema {current} is newer than this monitor understands ({SCHEMA_HEAD}); "
+                    "upgrade the monitor"
+                )
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)

@@ -1,0 +1,168 @@
+"""The pipeline: match -> dedupe -> sentiment -> store, and the file source polled through it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from analysis.sentiment import SentimentStage, label_for
+from connectors.query import parse_query
+from connectors.types import Mention
+from monitor.clock import FixedClock
+from monitor.config import load_settings
+from monitor.pipeline import Ingestor, Poller
+from monitor.storage.store import Store
+from tests.conftest import Env
+
+T0 = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
+VADER = SentimentIntensityAnalyzer()
+
+
+def mention(nid: str, text: str, *, brand: str = "acme", assigned: bool = False, **kw: object) -> Mention:
+    return Mention(source="x", native_id=nid, brand=brand, text=text, created_at=T0, source_name="t",
+                   brand_assigned=assigned, **kw)
+
+
+@pytest.mark.parametrize("compound,label", [(0.05, "positive"), (0.0499, "neutral"), (-0.05, "negative"),
+                                            (-0.0499, "neutral")])
+def test_label_thresholds(compound: float, label: str) -> None:
+    assert label_for(compound) == label
+
+
+def test_ingest_matches_dedupes_scores_and_stores(store: Store) -> None:
+    ing = Ingestor(store, clock=FixedClock(T0))
+    q = parse_query('"acme corp" OR acmeapp -hiring')
+    batch = [
+        mention("1", "I love Acme Corp, great support!"),
+        mention("1", "I love Acme Corp, great support!"),  # the same post twice in one page
+        mention("2", "acmeapp is hiring"),  # excluded by the query
+        mention("3", "nothing about the brand"),
+        mention("4", "brand's own feed: no keyword", assigned=True),  # scoped: no re-check
+        mention("5", "acmeapp crashed again, awful", lang="en"),
+        mention("6", "acmeapp es horrible", lang="es"),  # no Spanish scorer: unscored, not neutral
+    ]
+    result = ing.ingest(batch, query=q)
+    assert (result.stored, result.duplicates, result.unmatched) == (4, 1, 2)
+    rows = {r["native_id"]: r for r in store.iter_mentions()}
+    assert set(rows) == {"1", "4", "5", "6"}
+    expected = VADER.polarity_scores("I love Acme Corp, great support!")
+    assert (rows["1"]["compound"], rows["1"]["pos"], rows["1"]["neu"], rows["1"]["neg"]) == (
+        expected["compound"], expected["pos"], expected["neu"], expected["neg"])
+    assert rows["1"]["label"] == "positive" and rows["1"]["scored"]
+    assert rows["5"]["label"] == "negative"
+    assert rows["6"]["label"] == "unscored" and not rows["6"]["scored"] and rows["6"]["compound"] is None
+    assert rows["6"]["lang"] == "es"
+    # Again: everything is a duplicate, nothing is scored or stored twice.
+    again = ing.ingest(batch, query=q)
+    assert (again.stored, again.duplicates) == (0, 5)
+    assert store.count_mentions() == 4
+
+
+def test_review_title_is_scored_with_the_text(sqlite_store: Store) -> None:
+    ing = Ingestor(sqlite_store, clock=FixedClock(T0))
+    ing.ingest([mention("1", "Crashes on start.", title="Terrible update", assigned=True, rating=1)])
+    (row,) = sqlite_store.iter_mentions()
+    assert row["compound"] == VADER.polarity_scores("Terrible update. Crashes on start.")["compound"]
+    assert row["text"] == "Crashes on start." and row["title"] == "Terrible update" and row["rating"] == 1
+
+
+def test_sentiment_stage_routes_by_language() -> None:
+    stage = SentimentStage()
+    assert stage.score("great", "en").score.label == "positive"
+    assert stage.score("great", None).score.label == "positive"  # assumed English until detection lands
+    ja = stage.score("素晴らしい", "ja")
+    assert (ja.score.label, ja.lang, ja.score.scored) == ("unscored", "ja", False)
+
+
+def _file_source(env: Env, path: Path, **extra: str) -> None:
+    lines = "".join(f"{k} = {v}\n" for k, v in extra.items())
+    env.write(sources=f'[[sources]]\nname = "feed"\ntype = "file"\npath = "{path}"\ninterval = "1m"\n{lines}')
+
+
+def _rows(start: int, n: int, brand: str | None = "acme", text: str = "acme is great") -> str:
+    out = []
+    for i in range(start, start + n):
+        r = {"id": f"p{i}", "text": f"{text} #{i}", "created_at": (T0 + timedelta(minutes=i)).isoformat()}
+        if brand:
+            r["brand"] = brand
+        out.append(json.dumps(r) + "\n")
+    return "".join(out)
+
+
+def test_file_source_resumes_from_cursor_and_picks_up_appended_rows(env: Env) -> None:
+    feed = env.dir / "feed.jsonl"
+    feed.write_text(_rows(0, 25), encoding="utf-8")
+    _file_source(env, feed, page_size="10")
+    settings = load_settings(env.config)
+    store = env.store()
+    poller = Poller(settings, store, clock=FixedClock(T0))
+    src = settings.source("feed")
+    o = poller.poll(src, "acme")
+    assert o.ok and (o.pages, o.result.stored) == (3, 25)
+    assert poller.poll(src, "acme").result.stored == 0  # nothing new: nothing fetched
+    with feed.open("a", encoding="utf-8") as fh:
+        fh.write(_rows(25, 5))
+    o = poller.poll(src, "acme")
+    assert (o.fetched, o.result.stored, o.result.duplicates) == (5, 5, 0)
+    assert store.count_mentions("acme") == 30
+    # globex's job sees only rows without a brand (none here): rows of another brand are not its own.
+    assert poller.poll(src, "globex").result.stored == 0
+
+
+def test_file_source_rows_without_brand_are_matched_by_query(env: Env) -> None:
+    feed = env.dir / "feed.jsonl"
+    feed.write_text(_rows(0, 3, brand=None, text="globex launches") + _rows(3, 2, brand=None, text="acme corp news"))
+    _file_source(env, feed)
+    settings = load_settings(env.config)
+    store = env.store()
+    outcomes = Poller(settings, store, clock=FixedClock(T0)).poll_all()
+    got = {(o.brand, o.result.stored, o.result.unmatched) for o in outcomes}
+    assert got == {("acme", 2, 3), ("globex", 3, 2)}
+
+
+def test_a_replaced_smaller_file_is_read_again_without_duplicates(env: Env) -> None:
+    feed = env.dir / "feed.jsonl"
+    feed.write_text(_rows(0, 10))
+    _file_source(env, feed)
+    settings = load_settings(env.config)
+    store = env.store()
+    poller = Poller(settings, store, clock=FixedClock(T0))
+    poller.poll(settings.source("feed"), "acme")
+    feed.write_text(_rows(5, 7))  # rotated: shorter, overlapping
+    o = poller.poll(settings.source("feed"), "acme")
+    assert (o.result.stored, o.result.duplicates) == (2, 5)
+
+
+def test_failures_are_recorded_in_health_and_do_not_raise(env: Env) -> None:
+    feed = env.dir / "missing.jsonl"
+    _file_source(env, feed)
+    settings = load_settings(env.config)
+    store = env.store()
+    clock = FixedClock(T0)
+    poller = Poller(settings, store, clock=clock)
+    o = poller.poll(settings.source("feed"), "acme")
+    assert not o.ok and "file not found" in o.error
+    clock.advance(timedelta(minutes=1))
+    poller.poll(settings.source("feed"), "acme")
+    (h,) = store.health()
+    assert h["consecutive_failures"] == 2 and "file not found" in h["last_error"]
+    feed.write_text(_rows(0, 2))
+    clock.advance(timedelta(minutes=1))
+    assert poller.poll(settings.source("feed"), "acme").ok
+    (h,) = store.health()
+    assert h["consecutive_failures"] == 0 and h["last_success_at"] == T0 + timedelta(minutes=2)
+
+
+def test_bad_rows_in_a_polled_file_are_skipped_and_logged_with_line(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    feed = env.dir / "feed.jsonl"
+    feed.write_text(_rows(0, 2) + "{not json\n" + '{"id": "x", "text": "acme", "created_at": "soon"}\n' + _rows(2, 1))
+    _file_source(env, feed)
+    settings = load_settings(env.config)
+    store = env.store()
+    o = Poller(settings, store, clock=FixedClock(T0)).poll(settings.source("feed"), "acme")
+    assert o.ok and (o.result.stored, o.rejected) == (3, 2)
+    assert f"{feed}:3" in caplog.text and f"{feed}:4: created_at" in caplog.text
