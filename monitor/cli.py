@@ -84,6 +84,9 @@ def run(app: App) -> int:
     """Run the daemon in the foreground: poll every source on its interval until SIGTERM/SIGINT."""
     from monitor.daemon import Daemon
 
+    # Under systemd or a pipe, show each line as it happens rather than when a buffer fills.
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "Added job ..." per job is noise
     return Daemon(app.settings, app.store).run()
 
 

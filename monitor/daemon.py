@@ -37,7 +37,7 @@ class Daemon:
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
-        self.console = console or Console(highlight=False)
+        self.console = console or Console(highlight=False, markup=False, soft_wrap=True)
         self.stop = threading.Event()
         self.poller = Poller(settings, store, clock=self.clock, stop=self.stop)
         self.scheduler: BackgroundScheduler | None = None

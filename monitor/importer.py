@@ -60,6 +60,8 @@ def import_file(
 
     def reject(where: str, message: str) -> None:
         if strict:
+            if batch:
+                flush()  # everything before the bad row is stored, so the message is simple to act on
             raise InputError(f"{where}: {message}")
         log.warning("%s: %s (skipped)", where, message)
         summary.rejected += 1

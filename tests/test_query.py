@@ -11,6 +11,7 @@ import dataclasses
 import pickle
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,6 +90,8 @@ TEXT_CASES: list[tuple[str, str, bool]] = [
     ("アクメ", "アクメが好き", True),  # no spaces in Japanese: no word boundary on that side
     ("아크미", "아크미는 좋아요", True),
     ("acme", "🚀acme🚀", True),
+    ("acme", "Acme™ rocks", True),
+    ('"acme corp"', "I left Acme. Corp life is not for me", False),
     # URLs and other tokens with a colon are plain terms
     ("https://acme.com/pricing", "see https://acme.com/pricing now", True),
     ("https://acme.com/pricing", "see https://acme.com/pricingx", False),
@@ -354,6 +357,20 @@ def test_terms_are_the_positive_keywords(query: str, terms: list[str]) -> None:
     assert parse_query(query).terms() == terms
 
 
+def _doc_examples() -> list[str]:
+    doc = (Path(__file__).parent.parent / "docs" / "query.md").read_text(encoding="utf-8")
+    toml_queries = re.findall(r"^query = '(.*)'$", doc, re.MULTILINE)
+    block = re.search(r"Examples:\n\n```text\n(.*?)```", doc, re.DOTALL)
+    assert block is not None and toml_queries
+    return toml_queries + [re.split(r"\s{2,}", line)[0] for line in block.group(1).splitlines()]
+
+
+@pytest.mark.parametrize("example", _doc_examples())
+def test_documented_examples_parse(example: str) -> None:
+    query = parse_query(example)
+    assert parse_query(str(query)).expr == query.expr
+
+
 def test_tree_and_filters_are_public_values() -> None:
     query = parse_query('("acme corp" OR acme*) -#jobs lang:en -source:x')
     assert query.text == '("acme corp" OR acme*) -#jobs lang:en -source:x'
@@ -413,12 +430,18 @@ TEXT_WORDS = [
     "acme",
     "Acme",
     "ACME",
+    "Acme Corp",
+    "corp app",
+    "#acme",
+    "@Acme",
     "corp",
     "app",
     "hiring",
+    "Hiring",
     "café",
     "cafe",
     "STRASSE",
+    "straße",
     "acmeville",
     "pacme",
     "or",
@@ -444,7 +467,7 @@ def _binary(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 leaves = st.one_of(
     st.sampled_from(LEAVES), st.sampled_from(LEAVES), st.sampled_from(LEAVES).map(lambda s: "-" + s)
 )
-keyword_queries = st.recursive(leaves, _binary, max_leaves=8)
+keyword_queries = st.recursive(leaves, _binary, max_leaves=6)
 
 
 @st.composite
@@ -465,7 +488,7 @@ def _parse_or_skip(text: str) -> Query:
 
 
 word_texts = st.lists(
-    st.tuples(st.sampled_from(TEXT_WORDS), st.sampled_from(SEPARATORS)), min_size=0, max_size=12
+    st.tuples(st.sampled_from(TEXT_WORDS), st.sampled_from(SEPARATORS)), min_size=0, max_size=16
 ).map(lambda parts: "".join(w + s for w, s in parts))
 # Mostly texts made of the queries' own words, so that a good share of them match.
 texts = st.one_of(word_texts, word_texts, word_texts, st.text(max_size=40))

@@ -1,0 +1,136 @@
+"""`monitor import`: idempotent, streamed, line-numbered errors, safe to kill and rerun."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MONITOR, Env
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def write_jsonl(path: Path, n: int, *, brand: str | None = "acme", start: int = 0) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(start, start + n):
+            row = {"id": f"m{i}", "text": f"acme update number {i} is good", "created_at":
+                   (T0 + timedelta(seconds=13 * i)).isoformat()}
+            if brand:
+                row["brand"] = brand
+            fh.write(json.dumps(row) + "\n")
+    return path
+
+
+def ids_in(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT native_id FROM mentions ORDER BY id")]
+
+
+def test_reimport_is_idempotent(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    f = write_jsonl(env.dir / "m.jsonl", 120)
+    code, out, _ = env.cli("import", str(f), capsys=capsys)
+    assert code == 0 and "120 rows read: 120 stored, 0 duplicate, 0 rejected" in out
+    code, out, _ = env.cli("import", str(f), capsys=capsys)
+    assert code == 0 and "120 rows read: 0 stored, 120 duplicate, 0 rejected" in out
+    assert len(ids_in(env.db)) == 120
+
+
+def test_broken_rows_are_named_by_line_and_skipped(env: Env, capsys: pytest.CaptureFixture[str],
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    f = env.dir / "m.csv"
+    f.write_text(
+        "id,text,created_at,brand\n"
+        "1,acme is nice,2026-11-01T10:00:00Z,acme\n"
+        "2,acme is bad,not-a-date,acme\n"
+        "3,\"acme, quoted\nover two lines\",2026-11-01T10:00:00Z,acme\n"
+        "4,acme again,2026-11-01T10:00:00Z,initech\n"
+        "5,too,many,fields,here\n",
+        encoding="utf-8",
+    )
+    code, out, _ = env.cli("import", str(f), capsys=capsys)
+    err = caplog.text
+    assert code == 0
+    assert "5 rows read: 2 stored, 0 duplicate, 3 rejected" in out
+    assert f"{f}:3: created_at: not an ISO 8601 time: 'not-a-date'" in err
+    assert f"{f}:6: brand 'initech' is not configured" in err
+    assert f"{f}:7: expected 4 fields" in err
+    assert sorted(ids_in(env.db)) == ["1", "3"]
+
+
+def test_strict_stops_at_the_first_bad_row_with_exit_2(env: Env) -> None:
+    f = env.dir / "m.jsonl"
+    f.write_text(write_jsonl(env.dir / "a.jsonl", 3).read_text() + "{oops\n" + write_jsonl(env.dir / "b.jsonl", 2, start=3).read_text())
+    proc = env.run("import", "--strict", str(f))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"monitor: {f}:4: invalid JSON")
+    assert "Traceback" not in proc.stderr
+    assert ids_in(env.db) == ["m0", "m1", "m2"]  # the rows before the bad one are stored
+
+
+def test_brand_resolution(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    f = env.dir / "m.csv"
+    f.write_text(
+        "id,text,created_at,brand\n"
+        "1,Acme Corp and Globex both,2026-11-01T10:00:00Z,\n"   # no brand: every brand whose query matches
+        "2,only globex here,2026-11-01T10:00:00Z,\n"
+        "3,nothing relevant,2026-11-01T10:00:00Z,\n"
+        "4,the brand column wins,2026-11-01T10:00:00Z,globex\n",
+    )
+    code, out, _ = env.cli("import", str(f), capsys=capsys)
+    assert code == 0 and "4 rows read: 4 stored" in out and "1 matching no brand" in out
+    with sqlite3.connect(env.db) as conn:
+        got = sorted(conn.execute("SELECT native_id, brand FROM mentions"))
+    assert got == [("1", "acme"), ("1", "globex"), ("2", "globex"), ("4", "globex")]
+    code, _, err = env.cli("import", "--brand", "initech", str(f), capsys=capsys)
+    assert code == 2 and "unknown brand 'initech'" in err
+
+
+def test_missing_file_is_one_line(env: Env) -> None:
+    proc = env.run("import", str(env.dir / "nope.csv"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"monitor: {env.dir / 'nope.csv'}: no such file"
+
+
+def test_progress_lines_when_not_a_terminal(env: Env) -> None:
+    f = write_jsonl(env.dir / "m.jsonl", 3000)
+    proc = env.run("import", str(f))
+    assert proc.returncode == 0, proc.stderr
+    assert "3,000 rows read: 3,000 stored" in proc.stdout
+    assert "\x1b[" not in proc.stdout + proc.stderr  # no bar or colour codes in a pipe
+
+
+@pytest.mark.slow
+def test_kill_9_mid_import_then_rerun_stores_every_row_exactly_once(env: Env) -> None:
+    n = 60_000
+    f = write_jsonl(env.dir / "big.jsonl", n)
+    proc = subprocess.Popen([MONITOR, "--config", str(env.config), "import", "--batch-size", "500", str(f)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=env.dir)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(env.db, timeout=5) as conn:
+                stored = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue  # not created yet
+        if stored >= 5_000:
+            break
+    assert proc.poll() is None, "import finished before it could be killed; make the file bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    partial = len(ids_in(env.db))
+    assert 0 < partial < n
+    assert partial % 500 == 0  # only whole batches were committed
+    rerun = env.run("import", str(f), timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{n:,} rows read: {n - partial:,} stored, {partial:,} duplicate" in rerun.stdout
+    ids = ids_in(env.db)
+    assert len(ids) == len(set(ids)) == n
