@@ -72,8 +72,12 @@ class Scored:
 class SentimentStage:
     """Language routing plus scoring: the pipeline's one call per mention."""
 
-    def __init__(self, scorers: Mapping[str, Scorer] | None = None,
-                 detector: LanguageDetector | None = None, assume_language: str | None = "en") -> None:
+    def __init__(
+        self,
+        scorers: Mapping[str, Scorer] | None = None,
+        detector: LanguageDetector | None = None,
+        assume_language: str | None = "en",
+    ) -> None:
         if scorers is None:
             vader = VaderScorer()
             scorers = {lang: vader for lang in vader.languages}

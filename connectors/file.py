@@ -70,8 +70,11 @@ class FileConnector:
                     try:
                         mentions.append(
                             record_to_mention(
-                                record.fields, where=where, source_name=self.spec.name,
-                                default_source=self.options.default_source, brand=query.brand,
+                                record.fields,
+                                where=where,
+                                source_name=self.spec.name,
+                                default_source=self.options.default_source,
+                                brand=query.brand,
                             )
                         )
                     except InputError as exc:
@@ -83,7 +86,9 @@ class FileConnector:
         except InputError as exc:  # an unreadable header: the whole file is unusable
             raise ConnectorError(f"{self.spec.name}: {exc}", source=self.spec.name) from None
         except OSError as exc:
-            raise ConnectorError(f"{self.spec.name}: cannot read {self.path}: {exc}", source=self.spec.name) from None
+            raise ConnectorError(
+                f"{self.spec.name}: cannot read {self.path}: {exc}", source=self.spec.name
+            ) from None
         yield Page(tuple(mentions), self._cursor(offset, line, size), rejected)
 
     @staticmethod

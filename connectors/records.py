@@ -23,8 +23,20 @@ FileFormat = Literal["csv", "jsonl"]
 
 REQUIRED_COLUMNS = ("id", "text", "created_at")
 KNOWN_COLUMNS = frozenset(
-    {"id", "text", "created_at", "source", "brand", "author", "url", "title", "rating", "lang",
-     "engagement", "reach"}
+    {
+        "id",
+        "text",
+        "created_at",
+        "source",
+        "brand",
+        "author",
+        "url",
+        "title",
+        "rating",
+        "lang",
+        "engagement",
+        "reach",
+    }
 )
 # Columns `monitor export mentions` adds; they are recomputed on import, not kept as extras.
 DERIVED_COLUMNS = frozenset({"source_name", "compound", "pos", "neu", "neg", "label", "scored"})
@@ -54,7 +66,11 @@ def detect_format(path: Path) -> FileFormat:
 
 
 def read_records(
-    path: Path, fmt: FileFormat | None = None, *, start_offset: int = 0, start_line: int = 1,
+    path: Path,
+    fmt: FileFormat | None = None,
+    *,
+    start_offset: int = 0,
+    start_line: int = 1,
     required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> Iterator[Record]:
     """Yield the records of `path` from `start_offset` (a value taken from `Record.end_offset`).
@@ -150,7 +166,9 @@ def _read_csv(path: Path, start_offset: int, start_line: int, required: tuple[st
                 continue
             if len(row) != len(header):
                 yield Record(
-                    first_line, None, feed.offset,
+                    first_line,
+                    None,
+                    feed.offset,
                     f"expected {len(header)} fields as in the header, got {len(row)}",
                 )
                 continue
@@ -182,7 +200,9 @@ def _opt_str(fields: dict[str, Any], name: str) -> str | None:
     return text or None
 
 
-def _opt_int(fields: dict[str, Any], name: str, low: int | None = None, high: int | None = None) -> int | None:
+def _opt_int(
+    fields: dict[str, Any], name: str, low: int | None = None, high: int | None = None
+) -> int | None:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -201,7 +221,11 @@ def _opt_int(fields: dict[str, Any], name: str, low: int | None = None, high: in
 
 
 def record_to_mention(
-    fields: dict[str, Any], *, where: str, source_name: str, default_source: str = "file",
+    fields: dict[str, Any],
+    *,
+    where: str,
+    source_name: str,
+    default_source: str = "file",
     brand: str | None = None,
 ) -> Mention:
     """Turn one row into a Mention, or raise InputError naming `where` (file:line) and the field.
@@ -246,7 +270,8 @@ def record_to_mention(
             reach=_opt_int(fields, "reach", 0),
             brand_assigned=row_brand is not None,
             extra={
-                k: v for k, v in fields.items()
+                k: v
+                for k, v in fields.items()
                 if k is not None and k not in KNOWN_COLUMNS and k not in DERIVED_COLUMNS
             },
         )

@@ -43,7 +43,9 @@ class Mention:
     # scoped feed), so the pipeline skips the keyword re-check.
     brand_assigned: bool = False
     raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)  # payload kept for audit
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)  # unknown input columns, kept
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False
+    )  # unknown input columns, kept
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:

@@ -57,18 +57,28 @@ pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-              help="settings file (default: $MONITOR_CONFIG or ./settings.toml)")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              help="how much to log on stderr")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="settings file (default: $MONITOR_CONFIG or ./settings.toml)",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="how much to log on stderr",
+)
 @click.version_option(__version__, prog_name="monitor")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
     """Self-hosted brand sentiment monitor: polls sources for brand mentions, scores their
     sentiment, stores them, and reports."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if log_level.upper() != "DEBUG":  # migration chatter is noise unless debugging
         logging.getLogger("alembic").setLevel(logging.WARNING)
     # urllib3 logs full request URLs, query-string API keys included: never below WARNING.
@@ -108,8 +118,10 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
         r = o.result
         if o.ok:
             state = f"deferred until {o.deferred_until:%H:%M:%S}Z" if o.deferred_until else "ok"
-            click.echo(f"{src.name}/{b}: {state}: {r.stored} stored, {r.duplicates} duplicate, "
-                       f"{r.unmatched} not matching, {o.rejected} rejected")
+            click.echo(
+                f"{src.name}/{b}: {state}: {r.stored} stored, {r.duplicates} duplicate, "
+                f"{r.unmatched} not matching, {o.rejected} rejected"
+            )
         else:
             failed += 1
             click.echo(f"{src.name}/{b}: FAILED: {o.error}", err=True)
@@ -118,31 +130,66 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
 
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--brand", help="brand for rows without a `brand` column (default: every brand whose query matches)")
-@click.option("--source", "default_source", default="file", show_default=True,
-              help="platform for rows without a `source` column")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="file format (default: from the name)")
+@click.option(
+    "--brand", help="brand for rows without a `brand` column (default: every brand whose query matches)"
+)
+@click.option(
+    "--source",
+    "default_source",
+    default="file",
+    show_default=True,
+    help="platform for rows without a `source` column",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="file format (default: from the name)"
+)
 @click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
-              help="rows per transaction")
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="rows per transaction",
+)
 @pass_app
-def import_(app: App, file: Path, brand: str | None, default_source: str, fmt: str | None, strict: bool,
-            batch_size: int) -> int:
+def import_(
+    app: App,
+    file: Path,
+    brand: str | None,
+    default_source: str,
+    fmt: str | None,
+    strict: bool,
+    batch_size: int,
+) -> int:
     """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
     from monitor.importer import import_file
     from monitor.pipeline import Ingestor
 
-    summary = import_file(file, app.settings, Ingestor(app.store), brand=brand, default_source=default_source,
-                          fmt=fmt, strict=strict, batch_size=batch_size)  # type: ignore[arg-type]
+    summary = import_file(
+        file,
+        app.settings,
+        Ingestor(app.store),
+        brand=brand,
+        default_source=default_source,
+        fmt=fmt,
+        strict=strict,
+        batch_size=batch_size,
+    )  # type: ignore[arg-type]
     click.echo(summary.line())
     return 0
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="write JSONL here (default: standard output)")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="input format (default: from the name)")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="write JSONL here (default: standard output)",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="input format (default: from the name)"
+)
 @click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
 def score(file: Path, output: Path | None, fmt: str | None, strict: bool) -> int:
     """Score a CSV/JSONL of texts (`id`, `text`, optional `lang`) without storing; JSONL out."""
@@ -150,8 +197,9 @@ def score(file: Path, output: Path | None, fmt: str | None, strict: bool) -> int
 
     with _open_out(output) as out:
         summary = score_file(file, out, fmt=fmt, strict=strict)  # type: ignore[arg-type]
-    click.echo(f"{summary.scored:,} scored, {summary.unscored:,} unscored, {summary.rejected:,} rejected",
-               err=True)
+    click.echo(
+        f"{summary.scored:,} scored, {summary.unscored:,} unscored, {summary.rejected:,} rejected", err=True
+    )
     return 0
 
 
@@ -161,32 +209,52 @@ def export() -> None:
 
 
 @export.command("mentions")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="output format")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="output format",
+)
 @click.option("--brand", help="only this brand")
 @click.option("--since", help="only mentions at or after this ISO 8601 time")
 @click.option("--until", help="only mentions before this ISO 8601 time")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="write here (default: standard output)")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="write here (default: standard output)",
+)
 @pass_app
-def export_mentions(app: App, fmt: str, brand: str | None, since: str | None, until: str | None,
-                    output: Path | None) -> int:
+def export_mentions(
+    app: App, fmt: str, brand: str | None, since: str | None, until: str | None, output: Path | None
+) -> int:
     """Export stored mentions with their scores (the import columns plus source_name and scores)."""
     from monitor.export import write_csv, write_jsonl
 
     if brand:
         app.settings.brand(brand)
-    rows = app.store.iter_mentions(brand=brand, since=_time_option("--since", since),
-                                   until=_time_option("--until", until))
+    rows = app.store.iter_mentions(
+        brand=brand, since=_time_option("--since", since), until=_time_option("--until", until)
+    )
+    # On a terminal, text from the internet is shown as plain text (no escape sequences).
+    terminal = output is None and sys.stdout.isatty()
     with _open_out(output) as out:
-        n = (write_csv if fmt == "csv" else write_jsonl)(rows, out)
+        n = (write_csv if fmt == "csv" else write_jsonl)(rows, out, terminal=terminal)
     click.echo(f"{n:,} mentions exported", err=True)
     return 0
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="output format")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="output format",
+)
 @pass_app
 def status(app: App, fmt: str) -> int:
     """Connector health (last poll, last error, failures) and stored mention counts."""

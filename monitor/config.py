@@ -125,7 +125,9 @@ class RawSettings(_Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (expected an IANA name like \"Europe/Istanbul\")") from None
+            raise ValueError(
+                f'unknown time zone {v!r} (expected an IANA name like "Europe/Istanbul")'
+            ) from None
         return v
 
 
@@ -219,8 +221,12 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         except ValidationError as exc:
             raise ConfigError(f"{path}: {_first_error(exc, prefix=f'sources[{i}]')}") from None
         spec = SourceSpec(
-            name=s.name, type=s.type, options=options, base_url=s.base_url,
-            timeout=s.timeout.total_seconds(), base_dir=base_dir,
+            name=s.name,
+            type=s.type,
+            options=options,
+            base_url=s.base_url,
+            timeout=s.timeout.total_seconds(),
+            base_dir=base_dir,
         )
         sources[s.name] = Source(s, spec, tuple(s.brands or brands))
     return Settings(
@@ -245,7 +251,7 @@ def _resolve_storage_url(url: str, base_dir: Path) -> str:
     """A relative SQLite path is relative to settings.toml, so the daemon works from any cwd."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        rel = url[len(prefix):]
+        rel = url[len(prefix) :]
         return prefix + str(base_dir / rel)
     return url
 

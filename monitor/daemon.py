@@ -23,7 +23,7 @@ from rich.text import Text
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
 from monitor.durations import format_duration
-from monitor.pipeline import PollOutcome, Poller
+from monitor.pipeline import Poller, PollOutcome
 from monitor.status import mix_line, sentiment_mix
 from monitor.storage.lock import DaemonLock
 from monitor.storage.store import Store
@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 
 class Daemon:
-    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None,
-                 console: Console | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, *, clock: Clock | None = None, console: Console | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
@@ -91,10 +92,12 @@ class Daemon:
             self.console.print(Text(f"  brand {brand.name}: {brand.query}"))
         for src in s.sources.values():
             state = "" if src.settings.enabled else " (disabled)"
-            self.console.print(Text(
-                f"  source {src.name} ({src.type}, {src.settings.match}) every "
-                f"{format_duration(src.settings.interval)} for {', '.join(src.brands)}{state}"
-            ))
+            self.console.print(
+                Text(
+                    f"  source {src.name} ({src.type}, {src.settings.match}) every "
+                    f"{format_duration(src.settings.interval)} for {', '.join(src.brands)}{state}"
+                )
+            )
 
     def _first_cycle(self) -> list[PollOutcome]:
         jobs = self.poller.jobs()
@@ -114,7 +117,9 @@ class Daemon:
         mix = sentiment_mix(self.store)
         self.console.print(Text("first poll cycle done:"))
         for brand in self.settings.brands:
-            self.console.print(Text(f"  {brand}: {stored[brand]:,} new; total {mix_line(mix.get(brand, Counter()))}"))
+            self.console.print(
+                Text(f"  {brand}: {stored[brand]:,} new; total {mix_line(mix.get(brand, Counter()))}")
+            )
         self.console.print(Text("polling on schedule; Ctrl-C or SIGTERM stops"))
 
     def _start_scheduler(self) -> None:
@@ -130,14 +135,17 @@ class Daemon:
         assert self.scheduler is not None
         interval = src.settings.interval.total_seconds()
         self.scheduler.add_job(
-            self._poll_job, IntervalTrigger(
+            self._poll_job,
+            IntervalTrigger(
                 seconds=interval,
                 # Jitter spreads sources that share an interval so they do not hit the network
                 # and the database in the same second.
                 jitter=min(interval * 0.1, self.settings.daemon.jitter.total_seconds()),
                 timezone=self.settings.timezone,
             ),
-            args=(src, brand), id=f"poll:{src.name}:{brand}", name=f"poll {src.name} for {brand}",
+            args=(src, brand),
+            id=f"poll:{src.name}:{brand}",
+            name=f"poll {src.name} for {brand}",
             # A run more than half an interval late is dropped: the next one is near and the
             # cursor makes it catch up anyway.
             misfire_grace_time=max(1, int(interval / 2)),

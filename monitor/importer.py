@@ -38,9 +38,17 @@ class ImportSummary:
 
 
 def import_file(
-    path: Path, settings: Settings, ingestor: Ingestor, *, brand: str | None = None,
-    default_source: str = "file", source_name: str = "import", fmt: FileFormat | None = None,
-    strict: bool = False, batch_size: int = 1000, progress: bool = True,
+    path: Path,
+    settings: Settings,
+    ingestor: Ingestor,
+    *,
+    brand: str | None = None,
+    default_source: str = "file",
+    source_name: str = "import",
+    fmt: FileFormat | None = None,
+    strict: bool = False,
+    batch_size: int = 1000,
+    progress: bool = True,
 ) -> ImportSummary:
     """Import `path`. A row naming a brand is that brand's; otherwise `brand`, otherwise every
     brand whose query matches the row. Bad rows are reported as file:line and skipped, or stop
@@ -66,7 +74,9 @@ def import_file(
         log.warning("%s: %s (skipped)", where, message)
         summary.rejected += 1
 
-    with ByteProgress(f"import {path.name}", path.stat().st_size, every_seconds=5 if progress else 1e9) as bar:
+    with ByteProgress(
+        f"import {path.name}", path.stat().st_size, every_seconds=5 if progress else 1e9
+    ) as bar:
         for record in read_records(path, fmt):
             summary.rows += 1
             where = f"{path}:{record.line}"
@@ -90,19 +100,25 @@ def import_file(
     return summary
 
 
-def _mentions_for(fields: dict, where: str, settings: Settings, brand: str | None,
-                  default_source: str, source_name: str) -> list[Mention]:
+def _mentions_for(
+    fields: dict, where: str, settings: Settings, brand: str | None, default_source: str, source_name: str
+) -> list[Mention]:
     row_brand = str(fields.get("brand") or "").strip() or None
     if row_brand is not None and row_brand not in settings.brands:
-        raise InputError(f"{where}: brand {row_brand!r} is not configured (configured: {', '.join(settings.brands)})")
+        raise InputError(
+            f"{where}: brand {row_brand!r} is not configured (configured: {', '.join(settings.brands)})"
+        )
     chosen = row_brand or brand
     if chosen is not None:
-        m = record_to_mention(fields, where=where, source_name=source_name, default_source=default_source,
-                              brand=chosen)
+        m = record_to_mention(
+            fields, where=where, source_name=source_name, default_source=default_source, brand=chosen
+        )
         return [dataclasses.replace(m, brand_assigned=True)]
     # No brand named: the row belongs to every brand whose query it matches.
     first = next(iter(settings.brands))
-    m = record_to_mention(fields, where=where, source_name=source_name, default_source=default_source, brand=first)
+    m = record_to_mention(
+        fields, where=where, source_name=source_name, default_source=default_source, brand=first
+    )
     return [
         dataclasses.replace(m, brand=b.name, brand_assigned=True)
         for b in settings.brands.values()

@@ -49,18 +49,23 @@ class BatchResult:
 class Ingestor:
     """Match, dedupe, score and store one batch of mentions (with its cursor, atomically)."""
 
-    def __init__(self, store: Store, sentiment: SentimentStage | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: Store, sentiment: SentimentStage | None = None, clock: Clock | None = None
+    ) -> None:
         self.store = store
         self.sentiment = sentiment or SentimentStage()
         self.clock = clock or SystemClock()
 
-    def ingest(self, mentions: Sequence[Mention], *, query: Query | None = None,
-               cursor: CursorUpdate | None = None) -> BatchResult:
+    def ingest(
+        self, mentions: Sequence[Mention], *, query: Query | None = None, cursor: CursorUpdate | None = None
+    ) -> BatchResult:
         result = BatchResult()
         unique: dict[tuple[str, str, str], Mention] = {}
         for m in mentions:
-            if query is not None and not m.brand_assigned and not query.matches(
-                m.text, title=m.title, author=m.author, source=m.source, lang=m.lang
+            if (
+                query is not None
+                and not m.brand_assigned
+                and not query.matches(m.text, title=m.title, author=m.author, source=m.source, lang=m.lang)
             ):
                 result.unmatched += 1
                 continue
@@ -87,11 +92,27 @@ class Ingestor:
         scored = self.sentiment.score(text_for_scoring(m), m.lang)
         s = scored.score
         return {
-            "source": m.source, "native_id": m.native_id, "brand": m.brand, "source_name": m.source_name,
-            "created_at": m.created_at, "text": m.text, "title": m.title, "url": m.url, "author": m.author,
-            "lang": scored.lang, "rating": m.rating, "engagement": m.engagement, "reach": m.reach,
-            "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg, "label": s.label,
-            "scored": s.scored, "raw": dict(m.raw) or None, "extra": dict(m.extra) or None,
+            "source": m.source,
+            "native_id": m.native_id,
+            "brand": m.brand,
+            "source_name": m.source_name,
+            "created_at": m.created_at,
+            "text": m.text,
+            "title": m.title,
+            "url": m.url,
+            "author": m.author,
+            "lang": scored.lang,
+            "rating": m.rating,
+            "engagement": m.engagement,
+            "reach": m.reach,
+            "compound": s.compound,
+            "pos": s.pos,
+            "neu": s.neu,
+            "neg": s.neg,
+            "label": s.label,
+            "scored": s.scored,
+            "raw": dict(m.raw) or None,
+            "extra": dict(m.extra) or None,
             "ingested_at": now,
         }
 
@@ -115,8 +136,15 @@ class PollOutcome:
 class Poller:
     """Runs poll jobs. Thread-safe: the daemon calls `poll` from several worker threads."""
 
-    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None,
-                 sentiment: SentimentStage | None = None, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        sentiment: SentimentStage | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
@@ -159,7 +187,9 @@ class Poller:
                     break
         except RateLimited as exc:
             # Not a failure: the source asked us to come back later; the cursor is where we left it.
-            wait = exc.retry_after if exc.retry_after is not None else source.settings.interval.total_seconds()
+            wait = (
+                exc.retry_after if exc.retry_after is not None else source.settings.interval.total_seconds()
+            )
             outcome.deferred_until = self.clock.now() + timedelta(seconds=wait)
             log.warning("%s/%s: rate limited, deferred until %s", source.name, brand, outcome.deferred_until)
         except ConnectorError as exc:
@@ -169,8 +199,12 @@ class Poller:
             outcome.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("%s/%s: unexpected error while polling", source.name, brand)
         self.store.record_poll(
-            source.name, source.type, now=self.clock.now(), error=outcome.error,
-            stored=outcome.result.stored, deferred_until=outcome.deferred_until,
+            source.name,
+            source.type,
+            now=self.clock.now(),
+            error=outcome.error,
+            stored=outcome.result.stored,
+            deferred_until=outcome.deferred_until,
         )
         return outcome
 

@@ -21,8 +21,9 @@ from rich.progress import (
 class ByteProgress:
     """Progress through a file by bytes read (row counts are unknown until the end)."""
 
-    def __init__(self, label: str, total_bytes: int, *, stream: TextIO | None = None,
-                 every_seconds: float = 5.0) -> None:
+    def __init__(
+        self, label: str, total_bytes: int, *, stream: TextIO | None = None, every_seconds: float = 5.0
+    ) -> None:
         self.label, self.total = label, max(total_bytes, 1)
         self.stream = stream or sys.stderr
         self.console = Console(file=self.stream)
@@ -34,9 +35,14 @@ class ByteProgress:
     def __enter__(self) -> ByteProgress:
         if self.console.is_terminal:
             self._bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(), TimeRemainingColumn(),
-                console=self.console, transient=False,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TextColumn("{task.fields[rows]:,} rows"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=False,
             )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, rows=0)

@@ -22,8 +22,14 @@ class ScoreSummary:
     rejected: int = 0
 
 
-def score_file(path: Path, out: TextIO, *, stage: SentimentStage | None = None, fmt: FileFormat | None = None,
-               strict: bool = False) -> ScoreSummary:
+def score_file(
+    path: Path,
+    out: TextIO,
+    *,
+    stage: SentimentStage | None = None,
+    fmt: FileFormat | None = None,
+    strict: bool = False,
+) -> ScoreSummary:
     """Read `id`, `text` (optional `lang`, `rating`) rows; write one JSON object per row."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -47,10 +53,22 @@ def score_file(path: Path, out: TextIO, *, stage: SentimentStage | None = None, 
         lang = str(fields.get("lang") or "").strip().lower() or None
         result = stage.score(fields["text"], lang)
         s = result.score
-        out.write(json.dumps({
-            "id": fields["id"], "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg,
-            "label": s.label, "lang": result.lang, "scored": s.scored,
-        }, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "id": fields["id"],
+                    "compound": s.compound,
+                    "pos": s.pos,
+                    "neu": s.neu,
+                    "neg": s.neg,
+                    "label": s.label,
+                    "lang": result.lang,
+                    "scored": s.scored,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         if s.scored:
             summary.scored += 1
         else:

@@ -39,20 +39,27 @@ def status_data(settings: Settings, store: Store) -> dict[str, Any]:
     sources = []
     for src in settings.sources.values():
         h = health.get(src.name)
-        sources.append({
-            "name": src.name, "type": src.type, "brands": list(src.brands), "enabled": src.settings.enabled,
-            "interval": format_duration(src.settings.interval),
-            "last_attempt_at": _iso(h["last_attempt_at"]) if h else None,
-            "last_success_at": _iso(h["last_success_at"]) if h else None,
-            "last_error_at": _iso(h["last_error_at"]) if h else None,
-            "last_error": h["last_error"] if h else None,
-            "consecutive_failures": h["consecutive_failures"] if h else 0,
-            "last_stored": h["last_stored"] if h else 0,
-            "deferred_until": _iso(h["deferred_until"]) if h else None,
-        })
+        sources.append(
+            {
+                "name": src.name,
+                "type": src.type,
+                "brands": list(src.brands),
+                "enabled": src.settings.enabled,
+                "interval": format_duration(src.settings.interval),
+                "last_attempt_at": _iso(h["last_attempt_at"]) if h else None,
+                "last_success_at": _iso(h["last_success_at"]) if h else None,
+                "last_error_at": _iso(h["last_error_at"]) if h else None,
+                "last_error": h["last_error"] if h else None,
+                "consecutive_failures": h["consecutive_failures"] if h else 0,
+                "last_stored": h["last_stored"] if h else 0,
+                "deferred_until": _iso(h["deferred_until"]) if h else None,
+            }
+        )
     brands: dict[str, Any] = {}
     for row in store.mention_counts():
-        b = brands.setdefault(row["brand"], {"total": 0, "labels": Counter(), "sources": Counter(), "newest": None})
+        b = brands.setdefault(
+            row["brand"], {"total": 0, "labels": Counter(), "sources": Counter(), "newest": None}
+        )
         b["total"] += row["n"]
         b["labels"][row["label"]] += row["n"]
         b["sources"][row["source"]] += row["n"]
@@ -80,8 +87,12 @@ def render_status(data: dict[str, Any], console: Console) -> None:
     for s in data["sources"]:
         state = "disabled" if not s["enabled"] else str(s["consecutive_failures"])
         table.add_row(
-            Text(s["name"]), Text(s["type"]), Text(", ".join(s["brands"])), Text(s["interval"]),
-            Text(_short_time(s["last_success_at"]) or "never"), Text(state),
+            Text(s["name"]),
+            Text(s["type"]),
+            Text(", ".join(s["brands"])),
+            Text(s["interval"]),
+            Text(_short_time(s["last_success_at"]) or "never"),
+            Text(state),
             Text(plain(s["last_error"], one_line=True, limit=80) if s["consecutive_failures"] else ""),
         )
     console.print(table)
@@ -89,6 +100,10 @@ def render_status(data: dict[str, Any], console: Console) -> None:
     for col in ("brand", "total", *LABELS, "newest"):
         table.add_column(col, justify="right" if col not in {"brand", "newest"} else "left")
     for name, b in sorted(data["brands"].items()):
-        table.add_row(Text(name), f"{b['total']:,}", *(f"{b['labels'][lab]:,}" for lab in LABELS),
-                      Text(_short_time(b["newest"])))
+        table.add_row(
+            Text(name),
+            f"{b['total']:,}",
+            *(f"{b['labels'][lab]:,}" for lab in LABELS),
+            Text(_short_time(b["newest"])),
+        )
     console.print(table)

@@ -35,7 +35,10 @@ def shared_path(*parts: str) -> Path:
 
 
 def settings_text(db: Path, *, sources: str = "", brands: str | None = None, extra: str = "") -> str:
-    brands = brands if brands is not None else textwrap.dedent('''
+    brands = (
+        brands
+        if brands is not None
+        else textwrap.dedent("""
         [[brands]]
         name = "acme"
         query = '"acme corp" OR acme OR acmeapp -hiring'
@@ -43,9 +46,12 @@ def settings_text(db: Path, *, sources: str = "", brands: str | None = None, ext
         [[brands]]
         name = "globex"
         query = "globex"
-    ''')
-    return (f'timezone = "Europe/Istanbul"\n{extra}\n[storage]\nurl = "sqlite:///{db}"\n'
-            f"{brands}\n{textwrap.dedent(sources)}")
+    """)
+    )
+    return (
+        f'timezone = "Europe/Istanbul"\n{extra}\n[storage]\nurl = "sqlite:///{db}"\n'
+        f"{brands}\n{textwrap.dedent(sources)}"
+    )
 
 
 @dataclass
@@ -69,8 +75,14 @@ class Env:
 
     def run(self, *args: str, timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
         """The CLI as a real subprocess."""
-        return subprocess.run([MONITOR, "--config", str(self.config), *args], capture_output=True,
-                              text=True, timeout=timeout, cwd=self.dir, **kw)  # type: ignore[call-overload]
+        return subprocess.run(
+            [MONITOR, "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.dir,
+            **kw,
+        )  # type: ignore[call-overload]
 
     def store(self) -> Store:
         return Store.open(f"sqlite:///{self.db}")

@@ -56,8 +56,12 @@ def test_score_jsonl_and_csv(env: Env, capsys: pytest.CaptureFixture[str]) -> No
     vader = SentimentIntensityAnalyzer()
     texts = {"a": "I love it :)", "b": "This is the WORST, never again!!", "c": "It is a phone."}
     jl = env.dir / "t.jsonl"
-    jl.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items())
-                  + json.dumps({"id": "d", "text": "Das ist schlecht", "lang": "de"}) + "\n" + "{bad\n")
+    jl.write_text(
+        "".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items())
+        + json.dumps({"id": "d", "text": "Das ist schlecht", "lang": "de"})
+        + "\n"
+        + "{bad\n"
+    )
     out_file = env.dir / "out.jsonl"
     code, _, err = env.cli("score", str(jl), "--output", str(out_file), capsys=capsys)
     assert code == 0 and "3 scored, 1 unscored, 1 rejected" in err
@@ -65,14 +69,23 @@ def test_score_jsonl_and_csv(env: Env, capsys: pytest.CaptureFixture[str]) -> No
     assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
     for r in rows[:3]:
         expected = vader.polarity_scores(texts[r["id"]])
-        assert {k: r[k] for k in ("compound", "pos", "neu", "neg")} == {k: expected[k] for k in
-                                                                        ("compound", "pos", "neu", "neg")}
+        assert {k: r[k] for k in ("compound", "pos", "neu", "neg")} == {
+            k: expected[k] for k in ("compound", "pos", "neu", "neg")
+        }
         assert set(r) == {"id", "compound", "pos", "neu", "neg", "label", "lang", "scored"}
     assert [r["label"] for r in rows] == ["positive", "negative", "neutral", "unscored"]
-    assert rows[3] == {"id": "d", "compound": None, "pos": None, "neu": None, "neg": None,
-                       "label": "unscored", "lang": "de", "scored": False}
+    assert rows[3] == {
+        "id": "d",
+        "compound": None,
+        "pos": None,
+        "neu": None,
+        "neg": None,
+        "label": "unscored",
+        "lang": "de",
+        "scored": False,
+    }
     c = env.dir / "t.csv"
-    c.write_text("id,text,rating\n1,\"great, really great\",5\n2,awful,1\n")
+    c.write_text('id,text,rating\n1,"great, really great",5\n2,awful,1\n')
     code, out, _ = env.cli("score", str(c), capsys=capsys)
     assert code == 0
     assert [json.loads(line)["label"] for line in out.splitlines()] == ["positive", "negative"]
@@ -95,10 +108,25 @@ HOSTILE = [
 ]
 
 
-def test_export_csv_neutralises_formulas_and_round_trips(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_csv_neutralises_formulas_and_round_trips(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = env.dir / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": i, "text": t, "created_at": "2026-11-01T10:00:00Z", "brand": "acme",
-                                       "app_version": "4.2"}) + "\n" for i, t in HOSTILE))
+    src.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "text": t,
+                    "created_at": "2026-11-01T10:00:00Z",
+                    "brand": "acme",
+                    "app_version": "4.2",
+                }
+            )
+            + "\n"
+            for i, t in HOSTILE
+        )
+    )
     assert env.cli("import", str(src), capsys=capsys)[0] == 0
     out = env.dir / "out.csv"
     code, _, _ = env.cli("export", "mentions", "--format", "csv", "--output", str(out), capsys=capsys)
@@ -113,8 +141,25 @@ def test_export_csv_neutralises_formulas_and_round_trips(env: Env, capsys: pytes
     assert by_id["h6"]["text"] == HOSTILE[5][1]
     # Numbers stay numbers: a negative compound is not a formula.
     assert all(re.fullmatch(r"-?\d+(\.\d+)?", r["compound"]) for r in rows)
-    assert set(rows[0]) >= {"id", "text", "created_at", "source", "brand", "author", "url", "title", "rating",
-                            "lang", "source_name", "compound", "pos", "neu", "neg", "label", "scored"}
+    assert set(rows[0]) >= {
+        "id",
+        "text",
+        "created_at",
+        "source",
+        "brand",
+        "author",
+        "url",
+        "title",
+        "rating",
+        "lang",
+        "source_name",
+        "compound",
+        "pos",
+        "neu",
+        "neg",
+        "label",
+        "scored",
+    }
     # JSONL keeps the text unchanged (it is data, not a spreadsheet) and keeps extra columns.
     code, jl, _ = env.cli("export", "mentions", "--brand", "acme", capsys=capsys)
     records = [json.loads(line) for line in jl.splitlines()]
@@ -137,10 +182,22 @@ def test_export_time_window_and_bad_time(env: Env, capsys: pytest.CaptureFixture
     assert code == 2 and "--until: not an ISO 8601 time: 'tomorrow'" in err
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=1+1", "'=1+1"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("\nx", "'\nx"), ("ok", "ok"), (-0.5, -0.5), (3, 3), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+x", "'+x"),
+        ("-x", "'-x"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("\nx", "'\nx"),
+        ("ok", "ok"),
+        (-0.5, -0.5),
+        (3, 3),
+        ("", ""),
+    ],
+)
 def test_csv_cell(value: object, expected: object) -> None:
     assert csv_cell(value) == expected
 
@@ -162,22 +219,32 @@ def test_status_prints_source_errors_as_plain_text(env: Env) -> None:
 
 
 def test_network_other_than_loopback_is_blocked() -> None:
-    with pytest.raises(Exception, match="(?i)socket|network|blocked"):
+    with pytest.raises(Exception, match=r"(?i)socket|network|blocked"):
         socket.create_connection(("93.184.216.34", 80), timeout=1)
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", text, re.S)
-    assert blocks and blocks[0].split() == ["make", "run"] or blocks[0].strip().splitlines()[:2] == ["make run", "make test"]
+    assert (blocks and blocks[0].split() == ["make", "run"]) or blocks[0].strip().splitlines()[:2] == [
+        "make run",
+        "make test",
+    ]
 
 
 def test_no_shared_data_is_copied_into_the_repository() -> None:
     shared = ROOT.parent / "shared" / "data"
     if not shared.exists():
         pytest.skip("../shared/data not found")
-    ours = {p.read_bytes() for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
-            and ".git" not in p.parts and p.stat().st_size > 200 and p.stat().st_size < 5_000_000}
+    ours = {
+        p.read_bytes()
+        for p in ROOT.rglob("*")
+        if p.is_file()
+        and ".venv" not in p.parts
+        and ".git" not in p.parts
+        and p.stat().st_size > 200
+        and p.stat().st_size < 5_000_000
+    }
     theirs = [p for p in shared.rglob("*") if p.is_file() and p.stat().st_size > 200]
     assert not [p for p in theirs if p.read_bytes() in ours]
 
@@ -198,3 +265,44 @@ def test_example_files_exist_and_settings_point_at_them() -> None:
     for src in settings.sources.values():
         assert (src.spec.base_dir / src.spec.options.path).is_file(), src.name
     assert Path(ROOT / "examples" / "README.md").is_file()
+
+
+def test_export_to_a_terminal_shows_no_escape_sequences(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    """Run the real command on a pseudo-terminal, as a person would see it."""
+    import os
+    import subprocess
+
+    from tests.conftest import MONITOR
+
+    src = env.dir / "in.jsonl"
+    evil = "acme \x1b[2J\x1b]0;pwned\x07 \u202eevil \x9b31m"
+    src.write_text(json.dumps({"id": "e", "text": evil, "created_at": "2026-11-01", "brand": "acme"}) + "\n")
+    assert env.cli("import", str(src), capsys=capsys)[0] == 0
+    for fmt in ("csv", "jsonl"):
+        leader, follower = os.openpty()
+        proc = subprocess.run(
+            [MONITOR, "--config", str(env.config), "export", "mentions", "--format", fmt],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        os.close(follower)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(leader)
+        assert proc.returncode == 0
+        text = screen.decode("utf-8", errors="replace")
+        assert "acme" in text
+        for bad in ("\x1b", "\x07", "\u202e", "\x9b"):
+            assert bad not in text, (fmt, bad)
+    # Into a file the text is kept exactly (it is data).
+    out = env.dir / "out.jsonl"
+    env.cli("export", "mentions", "--output", str(out), capsys=capsys)
+    assert json.loads(out.read_text())["text"] == evil

@@ -14,13 +14,13 @@ from monitor.config import load_settings
 from monitor.durations import format_duration, parse_duration
 from tests.conftest import MONITOR, ROOT, Env
 
-GOOD_SOURCE = '''
+GOOD_SOURCE = """
 [[sources]]
 name = "social"
 type = "file"
 path = "social.jsonl"
 interval = "15m"
-'''
+"""
 
 
 def test_bundled_settings_load() -> None:
@@ -42,10 +42,15 @@ def test_valid_settings(env: Env) -> None:
 
 
 BAD = [
-    (GOOD_SOURCE.replace('"15m"', '"soon"'),
-     'sources[0].interval: expected a duration like "15m", got "soon"'),
+    (
+        GOOD_SOURCE.replace('"15m"', '"soon"'),
+        'sources[0].interval: expected a duration like "15m", got "soon"',
+    ),
     (GOOD_SOURCE + 'colour = "red"\n', "sources[0].colour: unknown setting"),
-    (GOOD_SOURCE.replace('type = "file"', 'type = "myspace"'), "sources[0].type: unknown source type 'myspace'"),
+    (
+        GOOD_SOURCE.replace('type = "file"', 'type = "myspace"'),
+        "sources[0].type: unknown source type 'myspace'",
+    ),
     (GOOD_SOURCE + 'brands = ["acme", "initech"]\n', "sources[0].brands[1]: unknown brand 'initech'"),
     (GOOD_SOURCE.replace('path = "social.jsonl"\n', ""), "sources[0].path: required setting is missing"),
     (GOOD_SOURCE + "page_size = 0\n", "sources[0].page_size: input should be greater than or equal to 1"),
@@ -70,12 +75,15 @@ def test_invalid_source_settings_name_the_path(env: Env, sources: str, expected:
     assert "\n" not in message
 
 
-@pytest.mark.parametrize(("brands", "expected"), [
-    ('[[brands]]\nname = "acme"\nquery = \'"acme corp\'\n', "brands[0].query: query"),
-    ('[[brands]]\nname = "Acme Inc"\nquery = "acme"\n', "brands[0].name: expected lower-case"),
-    ("", "brands: required setting is missing"),
-    ('[[brands]]\nname = "acme"\n', "brands[0].query: required setting is missing"),
-])
+@pytest.mark.parametrize(
+    ("brands", "expected"),
+    [
+        ('[[brands]]\nname = "acme"\nquery = \'"acme corp\'\n', "brands[0].query: query"),
+        ('[[brands]]\nname = "Acme Inc"\nquery = "acme"\n', "brands[0].name: expected lower-case"),
+        ("", "brands: required setting is missing"),
+        ('[[brands]]\nname = "acme"\n', "brands[0].query: required setting is missing"),
+    ],
+)
 def test_invalid_brands(env: Env, brands: str, expected: str) -> None:
     env.write(brands=brands)
     with pytest.raises(ConfigError, match=None) as info:
@@ -109,22 +117,38 @@ def test_cli_reports_invalid_settings_in_one_line_with_exit_2(env: Env) -> None:
         proc = env.run(*command)
         assert proc.returncode == 2, proc.stderr
         lines = proc.stderr.strip().splitlines()
-        assert lines == [f'monitor: {env.config}: sources[0].interval: expected a duration like "15m", got "soon"']
+        assert lines == [
+            f'monitor: {env.config}: sources[0].interval: expected a duration like "15m", got "soon"'
+        ]
         assert "Traceback" not in proc.stderr
 
 
 def test_config_from_environment_variable(env: Env) -> None:
     env.write(sources=GOOD_SOURCE)
-    proc = subprocess.run([MONITOR, "status", "--format", "json"], capture_output=True, text=True,
-                          cwd=env.dir.parent, env={"MONITOR_CONFIG": str(env.config), "PATH": "/usr/bin:/bin"},
-                          timeout=60)
+    proc = subprocess.run(
+        [MONITOR, "status", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=env.dir.parent,
+        env={"MONITOR_CONFIG": str(env.config), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert '"name": "social"' in proc.stdout
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1w", 604800), ("0.5h", 1800), (30, 30),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("1w", 604800),
+        ("0.5h", 1800),
+        (30, 30),
+    ],
+)
 def test_durations(text: str | int, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
     assert parse_duration(format_duration(parse_duration(text))) == parse_duration(text)

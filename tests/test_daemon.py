@@ -40,8 +40,13 @@ class Daemon:
     def __init__(self, env: Env) -> None:
         self.out = env.dir / f"daemon-{time.monotonic_ns()}.out"
         self.fh = self.out.open("w")
-        self.proc = subprocess.Popen([MONITOR, "--config", str(env.config), "run"], stdout=self.fh,
-                                     stderr=subprocess.STDOUT, cwd=env.dir, text=True)
+        self.proc = subprocess.Popen(
+            [MONITOR, "--config", str(env.config), "run"],
+            stdout=self.fh,
+            stderr=subprocess.STDOUT,
+            cwd=env.dir,
+            text=True,
+        )
 
     def output(self) -> str:
         return self.out.read_text()
@@ -99,7 +104,9 @@ def test_sigterm_in_the_middle_of_a_poll_loses_nothing_committed(env: Env, daemo
     stored = count(env.db)
     assert 0 < stored < n and stored % 500 == 0  # whole pages only
     with sqlite3.connect(env.db) as conn:
-        (cursor,) = conn.execute("SELECT cursor FROM cursors WHERE source_name='feed' AND brand='acme'").fetchone()
+        (cursor,) = conn.execute(
+            "SELECT cursor FROM cursors WHERE source_name='feed' AND brand='acme'"
+        ).fetchone()
     assert json.loads(cursor)["line"] == stored + 1  # the cursor is exactly after the stored rows
     # The next run resumes from the cursor: every row exactly once.
     proc = env.run("poll", "--source", "feed", "--brand", "acme", timeout=300)
@@ -115,8 +122,17 @@ def test_daemon_survives_a_source_that_fails_on_every_poll(env: Env, daemons: li
     env.write(sources=_sources(("broken", broken, "1s", ""), ("good", good, "1s", 'brands = ["acme"]')))
     d = Daemon(env)
     daemons.append(d)
-    wait_for(lambda: count(env.db, "SELECT coalesce(max(consecutive_failures), 0) FROM connector_health "
-                                   "WHERE source_name='broken'") >= 3, what="three failed polls")
+    wait_for(
+        lambda: (
+            count(
+                env.db,
+                "SELECT coalesce(max(consecutive_failures), 0) FROM connector_health "
+                "WHERE source_name='broken'",
+            )
+            >= 3
+        ),
+        what="three failed polls",
+    )
     # The good source keeps being polled on schedule: rows appended now get stored.
     with good.open("a") as fh:
         fh.write(write_jsonl(env.dir / "more.jsonl", 3, start=100).read_text())

@@ -20,8 +20,11 @@ T0 = datetime(2026, 10, 1, tzinfo=UTC)
 def write_jsonl(path: Path, n: int, *, brand: str | None = "acme", start: int = 0) -> Path:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(start, start + n):
-            row = {"id": f"m{i}", "text": f"acme update number {i} is good", "created_at":
-                   (T0 + timedelta(seconds=13 * i)).isoformat()}
+            row = {
+                "id": f"m{i}",
+                "text": f"acme update number {i} is good",
+                "created_at": (T0 + timedelta(seconds=13 * i)).isoformat(),
+            }
             if brand:
                 row["brand"] = brand
             fh.write(json.dumps(row) + "\n")
@@ -42,14 +45,15 @@ def test_reimport_is_idempotent(env: Env, capsys: pytest.CaptureFixture[str]) ->
     assert len(ids_in(env.db)) == 120
 
 
-def test_broken_rows_are_named_by_line_and_skipped(env: Env, capsys: pytest.CaptureFixture[str],
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_broken_rows_are_named_by_line_and_skipped(
+    env: Env, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     f = env.dir / "m.csv"
     f.write_text(
         "id,text,created_at,brand\n"
         "1,acme is nice,2026-11-01T10:00:00Z,acme\n"
         "2,acme is bad,not-a-date,acme\n"
-        "3,\"acme, quoted\nover two lines\",2026-11-01T10:00:00Z,acme\n"
+        '3,"acme, quoted\nover two lines",2026-11-01T10:00:00Z,acme\n'
         "4,acme again,2026-11-01T10:00:00Z,initech\n"
         "5,too,many,fields,here\n",
         encoding="utf-8",
@@ -66,7 +70,11 @@ def test_broken_rows_are_named_by_line_and_skipped(env: Env, capsys: pytest.Capt
 
 def test_strict_stops_at_the_first_bad_row_with_exit_2(env: Env) -> None:
     f = env.dir / "m.jsonl"
-    f.write_text(write_jsonl(env.dir / "a.jsonl", 3).read_text() + "{oops\n" + write_jsonl(env.dir / "b.jsonl", 2, start=3).read_text())
+    f.write_text(
+        write_jsonl(env.dir / "a.jsonl", 3).read_text()
+        + "{oops\n"
+        + write_jsonl(env.dir / "b.jsonl", 2, start=3).read_text()
+    )
     proc = env.run("import", "--strict", str(f))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith(f"monitor: {f}:4: invalid JSON")
@@ -78,7 +86,7 @@ def test_brand_resolution(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     f = env.dir / "m.csv"
     f.write_text(
         "id,text,created_at,brand\n"
-        "1,Acme Corp and Globex both,2026-11-01T10:00:00Z,\n"   # no brand: every brand whose query matches
+        "1,Acme Corp and Globex both,2026-11-01T10:00:00Z,\n"  # no brand: every brand whose query matches
         "2,only globex here,2026-11-01T10:00:00Z,\n"
         "3,nothing relevant,2026-11-01T10:00:00Z,\n"
         "4,the brand column wins,2026-11-01T10:00:00Z,globex\n",
@@ -110,8 +118,12 @@ def test_progress_lines_when_not_a_terminal(env: Env) -> None:
 def test_kill_9_mid_import_then_rerun_stores_every_row_exactly_once(env: Env) -> None:
     n = 60_000
     f = write_jsonl(env.dir / "big.jsonl", n)
-    proc = subprocess.Popen([MONITOR, "--config", str(env.config), "import", "--batch-size", "500", str(f)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=env.dir)
+    proc = subprocess.Popen(
+        [MONITOR, "--config", str(env.config), "import", "--batch-size", "500", str(f)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=env.dir,
+    )
     deadline = time.monotonic() + 120
     stored = 0
     while time.monotonic() < deadline and proc.poll() is None:

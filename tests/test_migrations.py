@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from connectors.errors import StorageError
 from monitor.storage import schema
@@ -49,7 +49,7 @@ def test_version_1_fixture_migrates_forward_keeping_its_data(tmp_path: Path) -> 
     assert health["last_stored"] == 3 and health["deferred_until"] is None
     # The unique key survived the table rebuild that SQLite's batch migration does.
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    dup = {k: rows[0][k] for k in rows[0].keys() if k != "id"}
+    dup = {k: rows[0][k] for k in rows[0] if k != "id"}
     assert store.store_mentions([dup], now=now).inserted == 0
     store.close()
 
@@ -96,6 +96,8 @@ def test_concurrent_openers_migrate_once(tmp_path: Path) -> None:
 
     db = tmp_path / "race.db"
     code = f"from monitor.storage.store import Store; Store.open('sqlite:///{db}').close()"
-    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
     errors = [p.communicate(timeout=60)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors

@@ -23,12 +23,21 @@ VADER = SentimentIntensityAnalyzer()
 
 
 def mention(nid: str, text: str, *, brand: str = "acme", assigned: bool = False, **kw: object) -> Mention:
-    return Mention(source="x", native_id=nid, brand=brand, text=text, created_at=T0, source_name="t",
-                   brand_assigned=assigned, **kw)
+    return Mention(
+        source="x",
+        native_id=nid,
+        brand=brand,
+        text=text,
+        created_at=T0,
+        source_name="t",
+        brand_assigned=assigned,
+        **kw,
+    )
 
 
-@pytest.mark.parametrize("compound,label", [(0.05, "positive"), (0.0499, "neutral"), (-0.05, "negative"),
-                                            (-0.0499, "neutral")])
+@pytest.mark.parametrize(
+    "compound,label", [(0.05, "positive"), (0.0499, "neutral"), (-0.05, "negative"), (-0.0499, "neutral")]
+)
 def test_label_thresholds(compound: float, label: str) -> None:
     assert label_for(compound) == label
 
@@ -51,7 +60,11 @@ def test_ingest_matches_dedupes_scores_and_stores(store: Store) -> None:
     assert set(rows) == {"1", "4", "5", "6"}
     expected = VADER.polarity_scores("I love Acme Corp, great support!")
     assert (rows["1"]["compound"], rows["1"]["pos"], rows["1"]["neu"], rows["1"]["neg"]) == (
-        expected["compound"], expected["pos"], expected["neu"], expected["neg"])
+        expected["compound"],
+        expected["pos"],
+        expected["neu"],
+        expected["neg"],
+    )
     assert rows["1"]["label"] == "positive" and rows["1"]["scored"]
     assert rows["5"]["label"] == "negative"
     assert rows["6"]["label"] == "unscored" and not rows["6"]["scored"] and rows["6"]["compound"] is None
@@ -115,7 +128,9 @@ def test_file_source_resumes_from_cursor_and_picks_up_appended_rows(env: Env) ->
 
 def test_file_source_rows_without_brand_are_matched_by_query(env: Env) -> None:
     feed = env.dir / "feed.jsonl"
-    feed.write_text(_rows(0, 3, brand=None, text="globex launches") + _rows(3, 2, brand=None, text="acme corp news"))
+    feed.write_text(
+        _rows(0, 3, brand=None, text="globex launches") + _rows(3, 2, brand=None, text="acme corp news")
+    )
     _file_source(env, feed)
     settings = load_settings(env.config)
     store = env.store()
@@ -157,9 +172,13 @@ def test_failures_are_recorded_in_health_and_do_not_raise(env: Env) -> None:
     assert h["consecutive_failures"] == 0 and h["last_success_at"] == T0 + timedelta(minutes=2)
 
 
-def test_bad_rows_in_a_polled_file_are_skipped_and_logged_with_line(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_rows_in_a_polled_file_are_skipped_and_logged_with_line(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     feed = env.dir / "feed.jsonl"
-    feed.write_text(_rows(0, 2) + "{not json\n" + '{"id": "x", "text": "acme", "created_at": "soon"}\n' + _rows(2, 1))
+    feed.write_text(
+        _rows(0, 2) + "{not json\n" + '{"id": "x", "text": "acme", "created_at": "soon"}\n' + _rows(2, 1)
+    )
     _file_source(env, feed)
     settings = load_settings(env.config)
     store = env.store()

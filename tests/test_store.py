@@ -13,13 +13,37 @@ from monitor.storage.store import CursorUpdate, Store
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def row(native_id: str, *, brand: str = "acme", source: str = "x", created: datetime | None = None,
-        text: str = "acme is fine", **kw: object) -> dict:
+def row(
+    native_id: str,
+    *,
+    brand: str = "acme",
+    source: str = "x",
+    created: datetime | None = None,
+    text: str = "acme is fine",
+    **kw: object,
+) -> dict:
     base = {
-        "source": source, "native_id": native_id, "brand": brand, "source_name": "test",
-        "created_at": created or NOW, "text": text, "title": None, "url": None, "author": None,
-        "lang": "en", "rating": None, "engagement": None, "reach": None, "compound": 0.2, "pos": 0.3,
-        "neu": 0.7, "neg": 0.0, "label": "positive", "scored": True, "raw": None, "extra": None,
+        "source": source,
+        "native_id": native_id,
+        "brand": brand,
+        "source_name": "test",
+        "created_at": created or NOW,
+        "text": text,
+        "title": None,
+        "url": None,
+        "author": None,
+        "lang": "en",
+        "rating": None,
+        "engagement": None,
+        "reach": None,
+        "compound": 0.2,
+        "pos": 0.3,
+        "neu": 0.7,
+        "neg": 0.0,
+        "label": "positive",
+        "scored": True,
+        "raw": None,
+        "extra": None,
         "ingested_at": NOW,
     }
     base.update(kw)
@@ -83,7 +107,9 @@ def test_iter_mentions_streams_in_time_order_across_pages(store: Store) -> None:
     keys = [(m["created_at"], m["id"]) for m in got]
     assert keys == sorted(keys)
     window = list(store.iter_mentions(since=NOW - timedelta(minutes=3), until=NOW - timedelta(minutes=1)))
-    assert window and all(NOW - timedelta(minutes=3) <= m["created_at"] < NOW - timedelta(minutes=1) for m in window)
+    assert window and all(
+        NOW - timedelta(minutes=3) <= m["created_at"] < NOW - timedelta(minutes=1) for m in window
+    )
 
 
 def test_existing_native_ids(store: Store) -> None:
@@ -117,7 +143,11 @@ def test_health_model_counts_consecutive_failures_and_resets(store: Store) -> No
 def test_mention_counts_group_by_brand_source_label(store: Store) -> None:
     store.store_mentions([row("1"), row("2", label="negative"), row("3", source="reddit")], now=NOW)
     counts = {(r["brand"], r["source"], r["label"]): r["n"] for r in store.mention_counts()}
-    assert counts == {("acme", "x", "positive"): 1, ("acme", "x", "negative"): 1, ("acme", "reddit", "positive"): 1}
+    assert counts == {
+        ("acme", "x", "positive"): 1,
+        ("acme", "x", "negative"): 1,
+        ("acme", "reddit", "positive"): 1,
+    }
 
 
 def test_schema_tables_exist(store: Store) -> None:

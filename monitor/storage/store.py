@@ -59,7 +59,11 @@ class Store:
 
     def describe(self) -> str:
         """Where the data is, for humans; never includes a password."""
-        return str(self.sqlite_file) if self.sqlite_file else self.engine.url.render_as_string(hide_password=True)
+        return (
+            str(self.sqlite_file)
+            if self.sqlite_file
+            else self.engine.url.render_as_string(hide_password=True)
+        )
 
     @contextmanager
     def atomic(self, *, write: bool = True) -> Iterator[sa.Connection]:
@@ -83,7 +87,7 @@ class Store:
         m = schema.mentions
         with self.atomic(write=False) as conn:
             for start in range(0, len(native_ids), _INSERT_CHUNK):
-                chunk = list(native_ids[start:start + _INSERT_CHUNK])
+                chunk = list(native_ids[start : start + _INSERT_CHUNK])
                 rows = conn.execute(
                     sa.select(m.c.native_id).where(
                         m.c.source == source, m.c.brand == brand, m.c.native_id.in_(chunk)
@@ -92,13 +96,14 @@ class Store:
                 found.update(r[0] for r in rows)
         return found
 
-    def store_mentions(self, rows: Sequence[dict[str, Any]], cursor: CursorUpdate | None = None,
-                       *, now: datetime) -> StoreResult:
+    def store_mentions(
+        self, rows: Sequence[dict[str, Any]], cursor: CursorUpdate | None = None, *, now: datetime
+    ) -> StoreResult:
         """Insert mention rows and move the cursor, in ONE transaction."""
         inserted = 0
         with self.atomic() as conn:
             for start in range(0, len(rows), _INSERT_CHUNK):
-                chunk = rows[start:start + _INSERT_CHUNK]
+                chunk = rows[start : start + _INSERT_CHUNK]
                 stmt = (
                     self._insert(schema.mentions)
                     .on_conflict_do_nothing(index_elements=["source", "native_id", "brand"])
@@ -126,8 +131,14 @@ class Store:
                 sa.select(c.c.cursor).where(c.c.source_name == source_name, c.c.brand == brand)
             ).scalar_one_or_none()
 
-    def iter_mentions(self, *, brand: str | None = None, since: datetime | None = None,
-                      until: datetime | None = None, batch: int = 2000) -> Iterator[sa.RowMapping]:
+    def iter_mentions(
+        self,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        batch: int = 2000,
+    ) -> Iterator[sa.RowMapping]:
         """Stream stored mentions ordered by time (keyset paging: memory stays flat)."""
         m = schema.mentions
         last: tuple[datetime, int] | None = None
@@ -152,8 +163,13 @@ class Store:
         """Per brand, source and label: count and newest mention time."""
         m = schema.mentions
         q = (
-            sa.select(m.c.brand, m.c.source, m.c.label, sa.func.count().label("n"),
-                      sa.func.max(m.c.created_at).label("newest"))
+            sa.select(
+                m.c.brand,
+                m.c.source,
+                m.c.label,
+                sa.func.count().label("n"),
+                sa.func.max(m.c.created_at).label("newest"),
+            )
             .group_by(m.c.brand, m.c.source, m.c.label)
             .order_by(m.c.brand, m.c.source, m.c.label)
         )
@@ -170,14 +186,25 @@ class Store:
 
     # -- connector health -------------------------------------------------------------------
 
-    def record_poll(self, source_name: str, source_type: str, *, now: datetime, error: str | None = None,
-                    stored: int = 0, deferred_until: datetime | None = None) -> None:
+    def record_poll(
+        self,
+        source_name: str,
+        source_type: str,
+        *,
+        now: datetime,
+        error: str | None = None,
+        stored: int = 0,
+        deferred_until: datetime | None = None,
+    ) -> None:
         """The one health model: last attempt/success/error and consecutive failures."""
         h = schema.connector_health
         with self.atomic() as conn:
             row = conn.execute(sa.select(h).where(h.c.source_name == source_name)).mappings().first()
-            values: dict[str, Any] = {"source_type": source_type, "last_attempt_at": now,
-                                      "deferred_until": deferred_until}
+            values: dict[str, Any] = {
+                "source_type": source_type,
+                "last_attempt_at": now,
+                "deferred_until": deferred_until,
+            }
             if error is None:
                 values.update(last_success_at=now, consecutive_failures=0, last_stored=stored)
             else:

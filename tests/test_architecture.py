@@ -1,0 +1,47 @@
+"""The dependency rules of DESIGN.md, checked on the source so they cannot erode quietly."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SHARED_TYPES = {"connectors.types", "connectors.errors"}  # the small modules both may import
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+@pytest.mark.parametrize("package", ["analysis", "connectors"])
+def test_lower_packages_never_import_monitor(package: str) -> None:
+    for path in (ROOT / package).rglob("*.py"):
+        bad = {m for m in imports_of(path) if m == "monitor" or m.startswith("monitor.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_analysis_and_connectors_share_only_the_value_types() -> None:
+    for path in (ROOT / "analysis").rglob("*.py"):
+        bad = {m for m in imports_of(path) if m.startswith("connectors") and m not in SHARED_TYPES}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+    for path in (ROOT / "connectors").rglob("*.py"):
+        bad = {m for m in imports_of(path) if m == "analysis" or m.startswith("analysis.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_analysis_does_no_io() -> None:
+    forbidden = {"requests", "sqlalchemy", "socket", "urllib", "httpx", "subprocess"}
+    for path in (ROOT / "analysis").rglob("*.py"):
+        bad = {m for m in imports_of(path) if m.split(".")[0] in forbidden}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+        assert "open(" not in path.read_text(encoding="utf-8"), f"{path.relative_to(ROOT)} opens files"
