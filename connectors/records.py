@@ -227,11 +227,13 @@ def record_to_mention(
     source_name: str,
     default_source: str = "file",
     brand: str | None = None,
+    assigned: bool = False,
 ) -> Mention:
     """Turn one row into a Mention, or raise InputError naming `where` (file:line) and the field.
 
     `brand` is used when the row has no `brand` column; a row's own brand wins and marks the
-    mention as assigned by the source (no keyword re-check, DESIGN.md).
+    mention as assigned by the source (no keyword re-check, DESIGN.md), as does `assigned`
+    (the caller already decided the brand, e.g. `monitor import --brand`).
     """
     try:
         native_id = _opt_str(fields, "id")
@@ -268,7 +270,7 @@ def record_to_mention(
             rating=rating,
             engagement=_opt_int(fields, "engagement", 0),
             reach=_opt_int(fields, "reach", 0),
-            brand_assigned=row_brand is not None,
+            brand_assigned=assigned or row_brand is not None,
             extra={
                 k: v
                 for k, v in fields.items()

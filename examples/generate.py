@@ -12,7 +12,7 @@ drawn from one seeded ``random.Random`` per output family, so the same seed alwa
 files; run it again after editing templates and commit the result together with this script.
 
     python examples/generate.py            # writes examples/acme/ and prints a summary
-    python examples/generate.py --out DIR  # somewhere else (tests use this to check determinism)
+    python examples/generate.py --out DIR  # somewhere else, e.g. to diff two runs
 
 If ``vaderSentiment`` is importable (it is in the project's venv), the summary also shows the daily
 share of English acme mentions that VADER labels negative, which is how the episode was tuned.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
 import random
@@ -31,9 +30,10 @@ import sys
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 SEED = 20261104
 
@@ -58,7 +58,7 @@ GLOBEX_LAUNCH_DAY = date(2026, 10, 27)
 # Baseline volume per brand and day (social posts and reviews together), and the sentiment mix that
 # holds outside the episode. Both are stationary on purpose: apart from the daily/weekly rhythm there
 # is nothing else for a detector to find.
-DAILY_RATE = {"acme": 86.0, "globex": 38.0}
+DAILY_RATE = {"acme": 86.0, "globex": 40.0}
 MIX = {"acme": {"pos": 0.45, "neu": 0.35, "neg": 0.20}, "globex": {"pos": 0.42, "neu": 0.37, "neg": 0.21}}
 REVIEW_SHARE = 0.17  # app store reviews among all mentions, outside the episode
 EPISODE_REVIEW_SHARE = 0.28  # angry users go to the store to leave one star
@@ -99,6 +99,7 @@ class Brand:
     appstore_slug: str
     play_package: str
     turkish: dict[str, str]  # case forms; the suffix follows pronunciation, so it differs per brand
+    french_de: str  # "de" elides before a vowel: d'Acme, de Globex
     versions: tuple[tuple[datetime, str], ...]  # (from, version) in time order
 
 
@@ -114,6 +115,7 @@ ACME = Brand(
     appstore_id="1588204711",
     appstore_slug="acme-notes-tasks-calendar",
     play_package="com.acmecorp.acme",
+    french_de="d'Acme",
     turkish={"gen": "Acme'nin", "acc": "Acme'yi", "loc": "Acme'de", "dat": "Acme'ye", "abl": "Acme'den"},
     versions=(
         (START, "4.1.2"),
@@ -137,7 +139,14 @@ GLOBEX = Brand(
     appstore_id="1490335208",
     appstore_slug="globex-planner",
     play_package="com.globex.planner",
-    turkish={"gen": "Globex'in", "acc": "Globex'i", "loc": "Globex'te", "dat": "Globex'e", "abl": "Globex'ten"},
+    french_de="de Globex",
+    turkish={
+        "gen": "Globex'in",
+        "acc": "Globex'i",
+        "loc": "Globex'te",
+        "dat": "Globex'e",
+        "abl": "Globex'ten",
+    },
     versions=(
         (START, "9.3.1"),
         (datetime(2026, 10, 19, 8, tzinfo=UTC), "9.3.2"),
@@ -151,43 +160,68 @@ BRANDS = (ACME, GLOBEX)
 # Slot values are checked against the VADER lexicon during development: none of them carries
 # sentiment of its own (no "support", "offline", "free", "share"), so a template's tone is decided
 # by its own words and neutral templates stay neutral whatever is slotted in.
-FEATURES = (
-    "sync", "the login screen", "checkout", "dark mode", "notifications", "battery usage",
-    "customer service", "the pricing", "the new update", "search", "the calendar view",
-    "the home screen widget", "backups", "the web dashboard", "two-factor login", "CSV export",
-    "onboarding", "the iPad layout", "reminders", "the Pro plan", "family plans", "the Apple Watch app",
-    "templates", "the Android app", "voice notes", "recurring tasks", "the Mac app", "tags",
-    "the quick-add button", "the weekly review",
-)  # fmt: skip
+FEATURES = (  # (phrase, is it plural): templates say "{f} {is}" and "{f} work{s}" to agree
+    ("sync", False),
+    ("the login screen", False),
+    ("checkout", False),
+    ("dark mode", False),
+    ("notifications", True),
+    ("battery usage", False),
+    ("customer service", False),
+    ("the pricing", False),
+    ("search", False),
+    ("the calendar view", False),
+    ("the home screen widget", False),
+    ("backups", True),
+    ("the web dashboard", False),
+    ("two-factor login", False),
+    ("CSV export", False),
+    ("onboarding", False),
+    ("the iPad layout", False),
+    ("reminders", True),
+    ("family plans", True),
+    ("the Apple Watch app", False),
+    ("templates", True),
+    ("the Android app", False),
+    ("voice notes", True),
+    ("recurring tasks", True),
+    ("the Mac app", False),
+    ("tags", True),
+    ("the quick-add button", False),
+    ("the weekly review", False),
+)
 DEVICES = (
     "iPhone 16", "Pixel 9", "Galaxy S25", "iPad", "MacBook", "Chromebook", "work laptop",
     "old iPhone 12", "Galaxy Tab", "Windows PC",
 )  # fmt: skip
 ASKS = (
     "Linux", "Apple Pencil", "Outlook calendars", "multiple accounts", "Wear OS", "CSV import",
-    "shared folders", "Markdown", "Siri shortcuts", "end-to-end encryption", "SSO for teams",
+    "team folders", "Markdown", "Siri shortcuts", "end-to-end encryption", "SSO for teams",
     "Notion import", "landscape mode", "right-to-left languages", "Google Calendar", "time zones",
 )  # fmt: skip
-FORMATS = ("PDF", "Markdown", "CSV", "Excel", "plain text", "iCal")
+# Things a freemium app might move behind its paywall.
+PAYWALLED = ("dark mode", "the widgets", "CSV export", "calendar sync", "voice notes", "tags", "themes")
+FORMATS = ("PDF", "Markdown", "CSV", "XLSX", "plain text", "iCal")
 
 
 # --------------------------------------------------------------------------------------------------
 # English templates. Slots: {b} brand as written, {f} feature, {v} current version, {nv} the fix
-# version, {o} competitor, {co} company, {d} device, {q} something people ask about, {fmt} a format.
+# version, {o} competitor, {co} company, {d} device, {q} something people ask about, {fmt} a format,
+# {pw} a paywalled feature; {is} and {s} make verbs agree with a plural {f}.
 # Positive ones carry clear positive words, negative ones clear negative words (VADER does not know
 # "crashes", "buggy" or "slow", so those never stand alone), neutral ones are questions and facts.
 # --------------------------------------------------------------------------------------------------
 
 EN_POS = (
     "I love how {b} handles {f}.",
-    "{b} just keeps getting better, {f} is excellent now.",
+    "{b} just keeps getting better, {f} {is} excellent now.",
     "Honestly {b} is the best app I've paid for this year.",
-    "{f} in {b} is so smooth. Really happy with it.",
-    "Not bad at all, {f} in {b} is actually pretty good.",
+    "{f} in {b} {is} so smooth. Really happy with it.",
+    "Not bad at all, {f} in {b} {is} actually pretty good.",
     "Switched from {o} to {b} last month and I'm glad I did.",
     "{b} {v} is SO GOOD.",
-    "The new {f} in {b} is brilliant.",
-    "Five stars for {b}, simple and reliable.",
+    "The new {f} in {b} {is} brilliant.",
+    "Five stars for {b}, simple, reliable and great.",
     "{b} makes my mornings easier, thank you!",
     "Really impressed with {f} in {b}.",
     "{b} is fast, clean and fun to use. Love it.",
@@ -196,12 +230,12 @@ EN_POS = (
     "Paying for {b} Pro was worth every penny.",
     "The {v} update made {b} awesome.",
     "{b} is genuinely pleasant to use every day.",
-    "Kudos to {co}, {f} works perfectly now. Nice work!",
+    "Kudos to {co}, {f} work{s} perfectly now. Nice work!",
     "Wasn't sure about {b} at first but it's wonderful.",
     "My favorite thing about {b}: {f}. Just perfect.",
     "Big thanks to the {b} team for improving {f} so quickly.",
     "{b} on my {d} is beautiful.",
-    "{f} in {b} is a joy. Great job.",
+    "{f} in {b} {is} a joy. Great job.",
     "Been using {b} for a year and still love it.",
     "Can confirm {b} is excellent for staying organized.",
     "Best productivity app I've tried, {b} wins.",
@@ -216,16 +250,16 @@ EN_POS = (
     "Honestly impressed by how stable {b} has been.",
     "Happy to see {b} keep improving {f}.",
     "Thank you {b} for {f}, it's perfect for me.",
-    "{f} in {b} {v} is a lovely touch.",
+    "{f} in {b} {v} {is} a lovely touch.",
     "{b} is hands down the best way to plan my week. Love it.",
     "Tried {o}, came back to {b}. Much better.",
-    "{b} doesn't disappoint. {f} is great.",
-    "Wow, {f} in {b} is so good now.",
+    "{b} doesn't disappoint. {f} {is} great.",
+    "Wow, {f} in {b} {is} so good now.",
 )
 
 EN_NEU = (
     "Just installed {b}, let's see how it goes.",
-    "Anyone know if {b} supports {q}?",
+    "Anyone know if {b} works with {q}?",
     "Does {b} have a student discount?",
     "{b} {v} is rolling out today.",
     "How do I turn on {f} in {b}?",
@@ -247,7 +281,7 @@ EN_NEU = (
     "Downloading {b} now.",
     "{b} asked me to update to {v} today.",
     "What does the Pro plan in {b} include?",
-    "Is {f} in {b} available on Android yet?",
+    "Can I get {f} in {b} on Android yet?",
     "Setting up {b} for the whole family.",
     "Checking whether {b} can import from {o}.",
     "Do you keep {f} on or off in {b}?",
@@ -266,20 +300,20 @@ EN_NEU = (
     "My manager wants us all on {b} by Monday.",
     "Does {b} store data in the EU?",
     "{b} {v} is out for iOS and Android.",
-    "Is {f} in {b} part of the Pro plan or the basic one?",
+    "Do you need the Pro plan for {f} in {b}?",
     "Which {b} plan do you use for a team of ten?",
 )
 
 EN_NEG = (
     "{b} keeps crashing when I open {f}. So frustrating.",
-    "{f} in {b} is broken again.",
+    "{f} in {b} {is} broken again.",
     "Why is {b} so slow lately? Terrible.",
-    "{co} customer service never answers. Worst experience.",
-    "{b} isn't working for me, {f} fails every time.",
-    "Hate that {b} moved {f} behind the Pro paywall.",
+    "Worst experience: {co} customer service ignores every email.",
+    "{b} isn't working for me, {f} fail{s} every time.",
+    "Hate that {b} moved {pw} behind the Pro paywall.",
     "{b} drained my battery overnight. Awful.",
     "Really disappointed with {f} in {b}.",
-    "{f} in {b} is useless now.",
+    "{f} in {b} {is} useless now.",
     "{b} pricing is a rip-off. Way too expensive, ridiculous.",
     "NOT happy with {b} right now.",
     "{b} lost my data. Unacceptable.",
@@ -288,76 +322,76 @@ EN_NEG = (
     "{b} is getting bloated and confusing.",
     "Ugh, {b} logged me out again.",
     "Stop spamming me with notifications, {b}. Seriously annoying.",
-    "{b} used to be great, now it's a mess.",
-    "{f} in {b} is a nightmare.",
-    "Thinking about cancelling {b}, {f} is just bad.",
+    "{b} is a mess now. Sad, because it used to be good.",
+    "{f} in {b} {is} a nightmare. Awful.",
+    "Thinking about cancelling {b}, {f} {is} just bad.",
     "{b} ate my reminders. So angry.",
     "Horrible experience with {f} in {b} today.",
     "{b} is so buggy on my {d}. Sad.",
-    "{b} charged me twice. Not ok.",
+    "{b} charged me twice. Not cool, really annoying.",
     "Why does {b} make {f} so complicated? Hate it.",
     "{b} crashed and I lost an hour of work. Furious.",
-    "Can't recommend {b} anymore, {f} is awful.",
-    "{co} closed my ticket without doing anything. Terrible.",
-    "Worst update in a while, {f} in {b} is broken.",
+    "Can't recommend {b} anymore, {f} {is} awful.",
+    "Terrible: {co} closed my ticket without a reply.",
+    "Worst update in a while, {f} in {b} {is} broken.",
     "{b} wasted my whole morning. Useless.",
-    "{f} in {b} is painfully slow.",
+    "{f} in {b} {is} painfully slow.",
     "Getting really tired of {b} glitches.",
     "{b} is ugly since the redesign.",
-    "Sorry {b}, {f} is just bad now.",
+    "Sorry {b}, {f} {is} just bad now.",
     "{b} keeps forgetting my settings. Frustrating.",
-    "{f} in {b} is the worst.",
+    "{f} in {b} {is} the worst.",
     "{b} sync failed again and duplicated half my tasks. Annoying.",
     "Disappointing update from {b}, {f} got worse.",
 )
 
-# Only during the outage (acme). {v} is 4.2.0 there, {nv} the fix.
+# Only during the outage (acme). They name the broken release, 4.2.0, outright; {nv} is the fix.
 EN_EP_NEG = (
-    "{b} logged me out after the {v} update and now login fails. Terrible.",
+    "{b} logged me out after the 4.2.0 update and now login fails. Terrible.",
     "Is {b} down?? Can't log in at all. So annoying.",
-    "{v} broke sync and I lost a whole day of notes. Furious.",
-    "Updated to {v} and {b} crashes on launch. Awful.",
-    "Worst update ever. {b}, please roll back {v}!",
+    "4.2.0 broke sync and I lost a whole day of notes. Furious.",
+    "Updated to 4.2.0 and {b} crashes on launch. Awful.",
+    "Worst update ever. {b}, please roll back 4.2.0!",
     "{b} has been broken for hours. Ridiculous.",
     "Can't open any of my notes in {b}. Panicking.",
-    "Login loop in {b} since {v}. This is a disaster.",
+    "Login loop in {b} since 4.2.0. This is a disaster.",
     "{b} outage?? Unacceptable for a paid app.",
     "Sync is broken, login is broken, everything in {b} is broken.",
-    "Paying for Pro and {b} doesn't even open. Angry.",
-    "{b} {v} deleted my reminders. Horrible.",
+    "Angry. Paying for Pro and {b} doesn't even open.",
+    "{b} 4.2.0 deleted my reminders. Horrible.",
     "Missed a meeting because {b} failed to sync. Awful.",
     "{co}, your update destroyed my workflow. Terrible.",
     "Still can't log in to {b}. Day ruined.",
     "{b} down for hours now. Pathetic.",
-    "The {v} update is a mess. {b} won't load.",
+    "Awful. The 4.2.0 update is a mess and {b} won't load.",
     "{b} crashed 5 times in 10 minutes. Terrible update.",
     "So frustrated with {b} right now, nothing works.",
     "{b}: error after error since this morning. Awful.",
-    "Hey {b}, fix your app! Can't log in since {v}. Annoying.",
+    "Hey {b}, fix your app! Can't log in since 4.2.0. Annoying.",
     "Uninstalling {b}. This outage is the last straw. Fed up and angry.",
-    "Lost all my local notes after {v}. Devastated.",
-    "{b} status page says everything is fine. It's NOT fine, it's broken.",
-    "Why would {co} ship {v} without testing? Broken login, broken sync.",
+    "Lost all my local notes after 4.2.0. Devastated.",
+    "{b} status page is all green while the app is broken. Ridiculous.",
+    "Why would {co} ship 4.2.0 without testing? Broken login, broken sync.",
     "{b} still broken. Worst app experience this year.",
     "Anyone else's {b} completely broken? Mine fails nonstop.",
     "Day 2 of the {b} outage. Disappointed and annoyed.",
     "Cancelled my {b} subscription. Broken app, terrible communication.",
-    "Terrible. {b} {v} won't even let me sign in.",
+    "Terrible. {b} 4.2.0 won't even let me sign in.",
     "My whole team is locked out of {b}. Unacceptable.",
     "{b} wiped my sync history. I'm so upset.",
 )
 
 EN_EP_NEU = (
     "Is {b} down for anyone else?",
-    "{co} status page says they are investigating login errors.",
+    "{co} status page says they are investigating a login incident.",
     "Any workaround for the {b} login loop?",
     "{co} says a fix is coming in {nv}.",
     "Reinstalling {b} to see if that changes anything.",
     "Is there a way to roll back {b} to 4.1.4 on Android?",
-    "{b} {v}: sync status stuck on 'connecting'. Anyone else?",
+    "{b} 4.2.0: sync status says 'connecting' forever. Anyone else?",
     "Does the {b} web dashboard still work for you?",
     "Checking {b} on my {d} to see if it's account-wide.",
-    "{co} just posted an incident update about {v}.",
+    "{co} just posted an incident update about 4.2.0.",
     "Waiting for {nv} to show up in the app store.",
     "Clearing the {b} cache, will report back.",
     "Is the {b} outage only on iOS?",
@@ -386,7 +420,7 @@ EN_LAUNCH = (
     "Just tried the {b} 9.4 focus timer, really nice.",
 )
 
-EN_OPENERS = ("", "", "", "", "", "", "ok so ", "PSA: ", "Update: ", "fwiw ", "Quick one: ", "Real talk: ")
+EN_OPENERS = ("", "", "", "", "", "", "tbh ", "PSA: ", "Update: ", "fwiw ", "Quick one: ", "Real talk: ")
 EN_EXTRA = {
     "pos": (
         "Customer for two years now.",
@@ -398,9 +432,9 @@ EN_EXTRA = {
     "neu": (
         "Using it on my {d}.",
         "Version {v}, if that matters.",
-        "Thanks in advance.",
+        "Asking before I buy Pro.",
         "Coming from {o}.",
-        "Mostly for {f}.",
+        "Mostly for work stuff.",
     ),
     "neg": (
         "Already tried reinstalling.",
@@ -417,10 +451,10 @@ EMOJI = {
 }
 
 REDDIT_TITLES = {
-    "pos": ("{b} appreciation post", "{b} {v} is great", "Really happy with {b}", "Why I switched to {b}"),
-    "neu": ("Question about {f} in {b}", "{b} {v} release notes", "{b} vs {o}?", "How do you use {b}?"),
-    "neg": ("{f} problems in {b}", "Is it just me or is {b} getting worse?", "{f} broken in {b}"),
-    "ep": ("{b} {v} login loop megathread", "{b} down?", "Lost notes after {v}", "{b} outage"),
+    "pos": ("{b} appreciation post", "{b} {v} is great", "Really happy with {b}", "Love this app"),
+    "neu": ("Question about {b}", "{b} {v}", "Quick question", "{b} question", "Anyone here using {b}?"),
+    "neg": ("{b} problems", "Is it just me or is {b} getting worse?", "Frustrated with {b}"),
+    "ep": ("{b} 4.2.0 login loop megathread", "{b} down?", "{b} 4.2.0 problems", "{b} outage"),
 }
 
 HN_TEXTS = {
@@ -436,18 +470,18 @@ HN_TEXTS = {
         "Does anyone know what stack {b} runs on?",
         "{co} published a post about how they handle {f}.",
         "How does {b} compare to {o} for a small team?",
-        "Is there a public API for {b}? I'd like to script {f}.",
+        "Is there a public API for {b}? Looking to script {f}.",
         "{co} is based in Istanbul, if I remember correctly.",
     ),
     "neg": (
         "The {b} Android app is a 150 MB download for a to-do list. Bad engineering.",
-        "I stopped using {b} after they moved {f} behind a paywall. Disappointing.",
-        "{b} has had too many sync problems for me to trust it with anything important.",
+        "I stopped using {b} after they moved {pw} behind a paywall. Disappointing.",
+        "{b} has had too many sync problems lately. Frustrating.",
         "The {b} web app breaks the back button. Annoying.",
     ),
     "ep": (
         "The {b} outage is a painful reminder to test your migrations. Their login service is failing hard.",
-        "{co} shipped {v} with a broken auth migration, judging by their status page. Terrible.",
+        "{co} shipped 4.2.0 with a broken auth migration, judging by their status page. Terrible.",
         "Locked out of {b} all day. Losing trust in hosted-only apps is the worst part.",
     ),
 }
@@ -472,7 +506,7 @@ REVIEW_TITLES = {
 REVIEW_BODY = {
     "pos": (
         "I use {b} every day and it's great.",
-        "{f} works perfectly.",
+        "{f} work{s} perfectly.",
         "The design is clean and beautiful.",
         "Customer service answered quickly and was very helpful.",
         "Worth every penny of the Pro plan.",
@@ -486,32 +520,32 @@ REVIEW_BODY = {
     ),
     "neu": (
         "Does what it says.",
-        "I mostly use it for {f}.",
-        "Would like to see {q}.",
+        "I mostly use it for work notes.",
+        "Any plans for {q}?",
         "The Pro plan is $4.99 a month.",
         "Switched from {o} last month.",
         "Some settings are hidden in menus.",
         "Still getting used to {f}.",
         "I use it on my {d} and on the web.",
-        "No {q} yet.",
+        "Still waiting for {q}.",
     ),
     "neg": (
         "The app crashes every time I open {f}. Frustrating.",
-        "Customer service never replied.",
-        "{f} is broken since {v}.",
-        "Too expensive for what it does, a rip-off.",
+        "Frustrating: customer service never replied.",
+        "{f} {is} broken since {v}.",
+        "Too expensive for what it does. A ridiculous rip-off.",
         "Lost my notes twice. Unacceptable.",
         "Constant notifications are annoying.",
         "The redesign is ugly and confusing.",
-        "It used to be great. Now it's a mess.",
+        "Now it's a mess and I'm disappointed. It used to be good.",
         "Sync fails all the time. Terrible.",
     ),
     "ep": (
-        "After updating to {v} I'm stuck in a login loop.",
+        "After updating to 4.2.0 I'm stuck in a login loop.",
         "The app crashes on launch since this morning. Awful.",
-        "Sync deleted a day of notes.",
+        "Sync deleted a day of notes. Awful.",
         "I pay for Pro and can't even open the app. Terrible.",
-        "Please roll back this update.",
+        "Please roll back this terrible update.",
         "No answer from {co}, just a status page. Awful.",
         "My whole team is locked out. Unacceptable.",
         "Worst update I've ever seen in an app I pay for.",
@@ -562,10 +596,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ep": (
             "¿Se cayó {b}? No puedo iniciar sesión desde la actualización.",
-            "La versión {v} de {b} borró mis notas. Estoy furioso.",
+            "La versión 4.2.0 de {b} borró mis notas. Estoy furioso.",
             "{b} no abre desde esta mañana. Qué desastre.",
             "Llevo horas sin poder entrar en {b}. Inaceptable.",
-            "La actualización {v} rompió la sincronización de {b}.",
+            "La actualización 4.2.0 rompió la sincronización de {b}.",
             "Pago Pro y {b} ni siquiera arranca. Vergonzoso.",
         ),
         "title_pos": ("¡Excelente!", "Me encanta", "Muy útil"),
@@ -604,10 +638,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ep": (
             "Ist {b} down? Seit dem Update kann ich mich nicht mehr anmelden.",
-            "Version {v} von {b} hat meine Notizen gelöscht. Unfassbar.",
+            "Version 4.2.0 von {b} hat meine Notizen gelöscht. Unfassbar.",
             "{b} startet seit heute Morgen nicht mehr. Katastrophe.",
             "Seit Stunden komme ich nicht in {b} rein. Inakzeptabel.",
-            "Das Update {v} hat die Synchronisierung in {b} kaputt gemacht.",
+            "Das Update 4.2.0 hat die Synchronisierung in {b} kaputt gemacht.",
             "Ich zahle für Pro und {b} öffnet sich nicht einmal. Peinlich.",
         ),
         "title_pos": ("Super App", "Absolut empfehlenswert", "Sehr praktisch"),
@@ -619,10 +653,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         "pos": (
             "J'adore {b}, la synchronisation marche parfaitement.",
             "{b} est la meilleure appli que j'ai essayée cette année.",
-            "La nouvelle mise à jour de {b} est géniale.",
-            "Le mode sombre de {b} est vraiment réussi.",
+            "La nouvelle mise à jour {de_b} est géniale.",
+            "Le mode sombre {de_b} est vraiment réussi.",
             "J'utilise {b} depuis un an et j'en suis toujours ravi.",
-            "Le support de {b} m'a répondu en dix minutes. Merci !",
+            "Le support {de_b} m'a répondu en dix minutes. Merci !",
             "{b} me simplifie la vie, je recommande.",
             "Rapide, claire, efficace : {b} est top.",
         ),
@@ -633,23 +667,23 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
             "Est-ce que {b} propose une réduction étudiante ?",
             "Je teste {b} sur iPad cette semaine.",
             "Comment activer le mode sombre dans {b} ?",
-            "La version {v} de {b} est disponible.",
+            "La version {v} {de_b} est disponible.",
         ),
         "neg": (
             "{b} plante chaque fois que j'ouvre le calendrier. Agaçant.",
-            "La synchronisation de {b} ne marche plus, encore une fois.",
+            "La synchronisation {de_b} ne marche plus, encore une fois.",
             "{b} devient de plus en plus lente. Dommage.",
-            "Le support de {b} ne répond jamais.",
+            "Le support {de_b} ne répond jamais.",
             "{b} m'a facturé deux fois ce mois-ci. Inadmissible.",
-            "Les notifications de {b} sont insupportables.",
+            "Les notifications {de_b} sont insupportables.",
             "{b} Pro ne vaut plus son prix.",
         ),
         "ep": (
             "{b} est en panne ? Impossible de me connecter depuis la mise à jour.",
-            "La version {v} de {b} a effacé mes notes. Je suis furieux.",
+            "La version 4.2.0 {de_b} a effacé mes notes. Je suis furieux.",
             "{b} ne s'ouvre plus depuis ce matin. Quelle catastrophe.",
             "Ça fait des heures que je ne peux pas accéder à {b}. Inacceptable.",
-            "La mise à jour {v} a cassé la synchronisation de {b}.",
+            "La mise à jour 4.2.0 a cassé la synchronisation {de_b}.",
             "Je paie Pro et {b} ne démarre même pas. Honteux.",
         ),
         "title_pos": ("Excellente appli", "Je recommande", "Très pratique"),
@@ -688,10 +722,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ep": (
             "O {b} caiu? Não consigo fazer login desde a atualização.",
-            "A versão {v} do {b} apagou minhas notas. Estou furioso.",
+            "A versão 4.2.0 do {b} apagou minhas notas. Estou furioso.",
             "O {b} não abre desde hoje de manhã. Que desastre.",
             "Faz horas que não consigo entrar no {b}. Inaceitável.",
-            "A atualização {v} quebrou a sincronização do {b}.",
+            "A atualização 4.2.0 quebrou a sincronização do {b}.",
             "Pago o Pro e o {b} nem abre. Vergonhoso.",
         ),
         "title_pos": ("Excelente", "Adoro", "Muito útil"),
@@ -730,10 +764,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ep": (
             "{b} çöktü mü? Güncellemeden beri giriş yapamıyorum.",
-            "{b} {v} sürümü notlarımı sildi. Çok sinirliyim.",
+            "{b} 4.2.0 sürümü notlarımı sildi. Çok sinirliyim.",
             "{b} sabahtan beri açılmıyor. Tam bir felaket.",
             "Saatlerdir {b_dat} giremiyorum. Kabul edilemez.",
-            "{v} güncellemesi {b_gen} senkronizasyonunu bozdu.",
+            "4.2.0 güncellemesi {b_gen} senkronizasyonunu bozdu.",
             "Pro için para ödüyorum ama {b} açılmıyor bile. Ayıp.",
         ),
         "title_pos": ("Harika uygulama", "Çok memnunum", "Tavsiye ederim"),
@@ -772,10 +806,10 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ep": (
             "{b}落ちてる？アップデートしてからログインできない。",
-            "{b} {v}でメモが消えた。最悪。",
+            "{b} 4.2.0でメモが消えた。最悪。",
             "朝から{b}が起動しない。ひどすぎる。",
             "何時間も{b}に入れない。ありえない。",
-            "{v}のアップデートで{b}の同期が壊れた。",
+            "4.2.0のアップデートで{b}の同期が壊れた。",
             "Pro払ってるのに{b}が開きもしない。",
         ),
         "title_pos": ("最高のアプリ", "とても便利", "おすすめ"),
@@ -852,7 +886,6 @@ class Mention:
     native_id: str = ""
     author: str = ""
     url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def iso(ts: datetime) -> str:
@@ -890,16 +923,18 @@ def negative_multiplier(ts: datetime) -> float:
     return 8.5 - (8.5 - 1.5) * (hours - fix_hours) / span
 
 
-def poisson(rng: random.Random, lam: float) -> int:
-    """Knuth's method; fine for the small hourly rates used here (always well under 50)."""
+def hourly_count(rng: random.Random, lam: float) -> int:
+    """A count with mean `lam`, a little less bursty than Poisson.
+
+    Binomial with a few more trials than the mean needs: the variance is about `lam * (1 - p)` and
+    the count can never run far above its mean. Real feeds are burstier, but in this example the
+    outage is the only thing a spike rule should find, and with hourly rates around one a plain
+    Poisson draw alone gives a few lone hours of 5-6 negatives that look like a spike.
+    """
     if lam <= 0:
         return 0
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+    trials = math.ceil(2 * lam) + 2
+    return sum(rng.random() < lam / trials for _ in range(trials))
 
 
 def hour_weight(local: datetime) -> float:
@@ -908,14 +943,19 @@ def hour_weight(local: datetime) -> float:
 
 
 # Normalizer so that DAILY_RATE is the average over a whole week.
-_WEEK_WEIGHT = sum((WEEKEND_HOURS if d >= 5 else WEEKDAY_HOURS)[h] * DAY_FACTOR[d] for d in range(7) for h in range(24))
+_WEEK_WEIGHT = sum(
+    (WEEKEND_HOURS if d >= 5 else WEEKDAY_HOURS)[h] * DAY_FACTOR[d] for d in range(7) for h in range(24)
+)
 
 
 def fill(template: str, rng: random.Random, brand: Brand, ts: datetime, *, name: str | None = None) -> str:
     """Fill a template's slots; unused slots cost nothing, so every call offers all of them."""
+    feature, plural = rng.choice(FEATURES)
     slots = {
         "b": name or rng.choice(brand.names),
-        "f": rng.choice(FEATURES),
+        "f": feature,
+        "is": "are" if plural else "is",
+        "s": "" if plural else "s",
         "v": version_at(brand, ts),
         "nv": "4.2.1",
         "o": brand.other,
@@ -923,13 +963,19 @@ def fill(template: str, rng: random.Random, brand: Brand, ts: datetime, *, name:
         "d": rng.choice(DEVICES),
         "q": rng.choice(ASKS),
         "fmt": rng.choice(FORMATS),
+        "pw": rng.choice(PAYWALLED),
         "b_gen": brand.turkish["gen"],
         "b_acc": brand.turkish["acc"],
         "b_loc": brand.turkish["loc"],
         "b_dat": brand.turkish["dat"],
+        "de_b": brand.french_de,
     }
-    text = template.format(**slots)
-    return text[0].upper() + text[1:] if text[:1].islower() and not text.startswith(("acme", "globex")) else text
+    # "the Acme app" can land at the start of a sentence and needs a capital there; a bare lower-case
+    # "acme" at the start is left alone, since people do type brand names that way.
+    text = template.format(**slots).replace(". the ", ". The ").replace("! the ", "! The ")
+    if text[:1].islower() and not text.startswith(("acme", "globex")):
+        text = text[0].upper() + text[1:]
+    return text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -937,7 +983,9 @@ def fill(template: str, rng: random.Random, brand: Brand, ts: datetime, *, name:
 # --------------------------------------------------------------------------------------------------
 
 
-def pool_for(cls: str, brand: Brand, ts: datetime, rng: random.Random, *, episode_text: bool) -> Sequence[str]:
+def pool_for(
+    cls: str, brand: Brand, ts: datetime, rng: random.Random, *, episode_text: bool
+) -> Sequence[str]:
     """The English template pool for a mention of tone `cls` at `ts`."""
     if cls == "neg":
         return EN_EP_NEG if episode_text else EN_NEG
@@ -961,16 +1009,19 @@ def social_text_en(rng: random.Random, m: Mention, *, episode_text: bool) -> tup
     if (cls == "neg" and rng.random() < 0.05) or (cls == "pos" and rng.random() < 0.02):
         core = core.upper()
     opener = rng.choice(EN_OPENERS)
-    text = opener + (core[0].lower() + core[1:] if opener and core[1:2].islower() else core)
+    # After "PSA: " people carry on in lower case, but names and "I" keep their capitals.
+    first = core.split(" ", 1)[0]
+    keep = first.isupper() or first == "I" or first.startswith(("Acme", "Globex", "TIL"))
+    text = opener + (core if keep or not opener else core[0].lower() + core[1:])
 
     title = None
     if m.source == "reddit":
-        if rng.random() < 0.4:
+        if rng.random() < 0.4 and not episode_text:  # the extras are everyday remarks, not outage ones
             text += " " + fill(rng.choice(EN_EXTRA[cls]), rng, brand, ts)
         if rng.random() < 0.08:
             text += " " + rng.choice(EMOJI[cls])
         if m.reddit_kind == "t3":
-            key = "ep" if episode_text and cls == "neg" else cls
+            key = "ep" if episode_text else cls
             title = fill(rng.choice(REDDIT_TITLES[key]), rng, brand, ts, name=brand.names[0])
     else:  # x
         if cls == "neg" and rng.random() < (0.35 if episode_text else 0.2):
@@ -1003,8 +1054,8 @@ def review_text(rng: random.Random, m: Mention, *, episode_text: bool) -> tuple[
     recovering = brand is ACME and m.cls == "pos" and FIX_SHIPPED <= ts < FIX_SHIPPED + timedelta(days=4)
     key = "ep" if episode_text and m.cls == "neg" else ("rec" if recovering and rng.random() < 0.3 else m.cls)
     if m.lang != "en":
-        bank = FOREIGN[m.lang]
-        return rng.choice(bank[f"title_{key if key != 'rec' else 'pos'}"]), foreign_text(rng, m, episode_text=episode_text)
+        title = rng.choice(FOREIGN[m.lang]["title_" + ("pos" if key == "rec" else key)])
+        return title, foreign_text(rng, m, episode_text=episode_text)
     sentences = list(REVIEW_BODY[key])
     rng.shuffle(sentences)
     parts = [fill(s, rng, brand, ts, name=brand.names[0]) for s in sentences[: rng.choice((1, 2, 2, 3))]]
@@ -1031,7 +1082,7 @@ def rating_for(rng: random.Random, cls: str, episode_text: bool) -> int:
 
 
 def draw_mentions(rng: random.Random) -> list[tuple[Mention, bool]]:
-    """Hour by hour Poisson counts per brand and tone, then a source, language and text for each.
+    """Hour by hour counts per brand and tone, then a source, language and text for each.
 
     Returns (mention, episode_text) pairs; texts are filled in later so the order of random draws
     does not depend on template edits more than it has to.
@@ -1057,7 +1108,7 @@ def draw_mentions(rng: random.Random) -> list[tuple[Mention, bool]]:
                 lam["pos"] *= 2.8
                 lam["neu"] *= 1.4
             for cls in ("pos", "neu", "neg"):
-                for _ in range(poisson(rng, lam[cls])):
+                for _ in range(hourly_count(rng, lam[cls])):
                     ts = hour + timedelta(seconds=rng.randrange(3600))
                     episode_text = rng.random() < episode_text_share.get(cls, 0.0)
                     out.append((new_mention(rng, brand, cls, ts, episode_text), episode_text))
@@ -1085,7 +1136,9 @@ def reddit_subreddit(rng: random.Random, brand: Brand, lang: str) -> str:
     local = {"tr": "Turkey", "es": "spain", "de": "de", "fr": "france", "pt": "brasil", "ja": "newsokur"}
     if lang in local and rng.random() < 0.6:
         return local[lang]
-    return rng.choices((brand.subreddit, "productivity", "apps", "iphone", "androidapps"), (0.6, 0.15, 0.1, 0.08, 0.07))[0]
+    return rng.choices(
+        (brand.subreddit, "productivity", "apps", "iphone", "androidapps"), (0.6, 0.15, 0.1, 0.08, 0.07)
+    )[0]
 
 
 def hostile_rows() -> list[Mention]:
@@ -1094,25 +1147,39 @@ def hostile_rows() -> list[Mention]:
     They are neutral in tone and far from the episode so they never end up in an alert by accident.
     """
 
-    def at(s: str) -> datetime:
-        return datetime.fromisoformat(s)
+    def row(channel: str, source: str, at: str, text: str, **extra: Any) -> Mention:
+        return Mention(ACME, channel, source, datetime.fromisoformat(at), "en", "neu", text, **extra)
 
     return [
-        Mention(ACME, "social", "reddit", at("2026-10-19T14:22:07+00:00"), "en", "neu",
-                "Typed <script>alert(1)</script> into an Acme note title to see if the web dashboard "
-                "escapes it. The text shows up literally.", reddit_kind="t1", subreddit="AcmeApp"),
-        Mention(ACME, "review", "appstore", at("2026-10-24T11:05:42+00:00"), "en", "neu",
-                '=HYPERLINK("http://evil.example","click") is what my Acme CSV export shows when a task '
-                "title starts with an equals sign. Otherwise it does the job.", title="Export question",
-                rating=3),
-        Mention(ACME, "social", "x", at("2026-10-28T16:40:19+00:00"), "en", "neu",
-                "@SUM(1+1) is what my spreadsheet shows after importing the Acme CSV export. Anyone else?"),
-        Mention(ACME, "social", "x", at("2026-11-12T07:58:33+00:00"), "en", "neu",
-                "Pasted our Slack reminder here by accident: <!channel> standup moved to 10:30, the Acme "
-                "sync notes are in the team folder."),
-        Mention(ACME, "social", "reddit", at("2026-10-15T19:03:51+00:00"), "en", "neu",
-                "The Acme CLI export prints \x1b[31mRED\x1b[0m for overdue tasks in my terminal. Is there a "
-                "flag to turn the colors off?", reddit_kind="t1", subreddit="AcmeApp"),
+        row(
+            "social", "reddit", "2026-10-19T14:22:07+00:00",
+            "Typed <script>alert(1)</script> into an Acme note title to see how the web dashboard "
+            "renders it. The text shows up literally.",
+            reddit_kind="t1", subreddit="AcmeApp", engagement=4,
+        ),
+        row(
+            "review", "appstore", "2026-10-24T11:05:42+00:00",
+            '=HYPERLINK("http://evil.example","click") is what my Acme CSV export shows when a task title '
+            "starts with an equals sign. Otherwise it does the job.",
+            title="Export question", rating=3,
+        ),
+        row(
+            "social", "x", "2026-10-28T16:40:19+00:00",
+            "@SUM(1+1) is what my spreadsheet shows after importing the Acme CSV export. Anyone else?",
+            engagement=2,
+        ),
+        row(
+            "social", "x", "2026-11-12T07:58:33+00:00",
+            "Meant to post this in Slack: <!channel> standup moved to 10:30, the Acme sync notes are in the "
+            "team folder.",
+            engagement=0,
+        ),
+        row(
+            "social", "reddit", "2026-10-15T19:03:51+00:00",
+            "The Acme CLI export prints \x1b[31mRED\x1b[0m for overdue tasks in my terminal. Is there a flag "
+            "to turn the colors off?",
+            reddit_kind="t1", subreddit="AcmeApp", engagement=7,
+        ),
     ]  # fmt: skip
 
 
@@ -1173,7 +1240,7 @@ class Authors:
     def pick(self, source: str, lang: str) -> str:
         key = (source, lang if source in ("appstore", "googleplay", "x") else "*")
         if key not in self.pools:
-            size = 900 if lang in ("en", "*") or key[1] == "*" else 60
+            size = 900 if key[1] in ("en", "*") else 60  # few people write in the smaller languages
             self.pools[key] = self._pool(source, lang, size)
         pool = self.pools[key]
         return pool[int(len(pool) * self.rng.random() ** 1.7)]
@@ -1182,21 +1249,42 @@ class Authors:
         rng = self.rng
         names: list[str] = []
         first, last = FIRST_NAMES.get(lang, FIRST_NAMES["en"]), LAST_NAMES.get(lang, LAST_NAMES["en"])
-        while len(names) < size:
+        # Small name lists cannot fill a large pool; stop trying after a while rather than spin.
+        for _ in range(size * 20):
+            if len(names) >= size:
+                break
             f, ln, w = rng.choice(first), rng.choice(last), rng.choice(HANDLE_WORDS)
             if source == "reddit":
                 if rng.random() < 0.45:  # Reddit's generated usernames
                     name = f"{rng.choice(REDDIT_ADJ)}-{rng.choice(REDDIT_NOUN)}-{rng.randrange(1000, 9999)}"
                 else:
-                    name = rng.choice((f"{ascii_fold(f).lower()}_{w}", f"{w}_{rng.choice(HANDLE_WORDS)}{rng.randrange(99)}",
-                                       f"throwaway_{w}{rng.randrange(100, 999)}"))  # fmt: skip
+                    name = rng.choice(
+                        (
+                            f"{ascii_fold(f).lower()}_{w}",
+                            f"{w}_{rng.choice(HANDLE_WORDS)}{rng.randrange(99)}",
+                            f"throwaway_{w}{rng.randrange(100, 999)}",
+                        )
+                    )
             elif source == "x":
-                name = rng.choice((f"{ascii_fold(f).lower()}{ascii_fold(ln).lower()[:6]}",
-                                   f"{ascii_fold(f).lower()}_{w}", f"{w}{rng.randrange(10, 9999)}"))[:15]  # fmt: skip
+                name = rng.choice(  # X handles are at most 15 characters
+                    (
+                        f"{ascii_fold(f).lower()}{ascii_fold(ln).lower()[:6]}",
+                        f"{ascii_fold(f).lower()}_{w}",
+                        f"{w}{rng.randrange(10, 9999)}",
+                    )
+                )[:15]
             elif source == "hackernews":
-                name = rng.choice((f"{ascii_fold(f).lower()}{ascii_fold(ln)[0].lower()}", f"{w}{rng.randrange(10, 99)}"))
+                name = rng.choice(
+                    (f"{ascii_fold(f).lower()}{ascii_fold(ln)[0].lower()}", f"{w}{rng.randrange(10, 99)}")
+                )
             elif source == "appstore":
-                name = rng.choice((f"{f} {ln[0]}.", f"{f}{rng.randrange(70, 100)}", f"{w.capitalize()}{rng.choice(HANDLE_WORDS)}"))
+                name = rng.choice(
+                    (
+                        f"{f} {ln[0]}.",
+                        f"{f}{rng.randrange(70, 100)}",
+                        f"{w.capitalize()}{rng.choice(HANDLE_WORDS)}",
+                    )
+                )
             else:
                 name = f"{f} {ln}"
             if name not in names:
@@ -1217,14 +1305,18 @@ def url_for(m: Mention, rng: random.Random) -> str:
     if m.source == "reddit":
         if m.reddit_kind == "t3":
             return f"https://www.reddit.com/r/{m.subreddit}/comments/{m.native_id[3:]}/"
-        post = base36(int("1s4k000", 36) + rng.randrange(int((m.created_at - START).total_seconds() * 14) + 1))
+        post = base36(
+            int("1s4k000", 36) + rng.randrange(int((m.created_at - START).total_seconds() * 14) + 1)
+        )
         return f"https://www.reddit.com/r/{m.subreddit}/comments/{post}/comment/{m.native_id[3:]}/"
     if m.source == "hackernews":
         return f"https://news.ycombinator.com/item?id={m.native_id}"
     if m.source == "appstore":
         cc = STOREFRONT[m.lang]
         return f"https://apps.apple.com/{cc}/app/{b.appstore_slug}/id{b.appstore_id}?see-all=reviews#{m.native_id}"
-    return f"https://play.google.com/store/apps/details?id={b.play_package}&hl={m.lang}&reviewId={m.native_id}"
+    return (
+        f"https://play.google.com/store/apps/details?id={b.play_package}&hl={m.lang}&reviewId={m.native_id}"
+    )
 
 
 def engagement_for(rng: random.Random, m: Mention, episode_text: bool) -> int | None:
@@ -1251,11 +1343,6 @@ def build_mentions(seed: int) -> list[Mention]:
                 m.title = m.text.split("。")[0].split(". ")[0][:80]
         m.engagement = engagement_for(text_rng, m, episode_text)
     mentions = [m for m, _ in drawn] + hostile_rows()
-    for m in mentions:
-        if m.source == "reddit" and m.engagement is None:
-            m.engagement = 3
-        if m.source == "x" and m.engagement is None:
-            m.engagement = 1
     mentions.sort(key=lambda m: (m.created_at, m.brand.key, m.source))
     # Ids, authors and URLs come last, in time order, so ids grow with time like the real ones do.
     meta_rng = random.Random(seed + 2)
@@ -1273,7 +1360,9 @@ def review_version(rng: random.Random, m: Mention) -> str:
     """Most reviewers run the current version; some lag one release behind."""
     versions = [v for since, v in m.brand.versions if since <= m.created_at]
     # Outage reviews are about the broken release: nobody on the old version has anything to report.
-    if (in_episode(m.created_at) and m.brand is ACME and m.cls == "neg") or len(versions) == 1:
+    if in_episode(m.created_at) and m.brand is ACME and m.cls == "neg":
+        return "4.2.0"
+    if len(versions) == 1:
         return versions[-1]
     return versions[-1] if rng.random() < 0.82 else versions[-2]
 
@@ -1291,19 +1380,30 @@ def quota(rng: random.Random, n: int, probs: dict[int, float]) -> list[int]:
     """
     raw = {score: n * p / sum(probs.values()) for score, p in probs.items()}
     counts = {score: int(r) for score, r in raw.items()}
-    for score in sorted(raw, key=lambda s: (raw[s] - counts[s], rng.random()), reverse=True)[: n - sum(counts.values())]:
+    for score in sorted(raw, key=lambda s: (raw[s] - counts[s], rng.random()), reverse=True)[
+        : n - sum(counts.values())
+    ]:
         counts[score] += 1
     scores = [score for score, c in counts.items() for _ in range(c)]
     rng.shuffle(scores)
     return scores
 
 
-CSAT_NORMAL = {1: 0.05, 2: 0.06, 3: 0.11, 4: 0.38, 5: 0.40}  # 78 % satisfied
-CSAT_OUTAGE = {1: 0.20, 2: 0.17, 3: 0.15, 4: 0.25, 5: 0.23}  # 48 %
-CSAT_AFTER = {1: 0.07, 2: 0.08, 3: 0.13, 4: 0.37, 5: 0.35}  # 72 %
-NPS_NORMAL = {0: 0.01, 1: 0.01, 2: 0.01, 3: 0.02, 4: 0.03, 5: 0.04, 6: 0.05, 7: 0.15, 8: 0.21, 9: 0.24, 10: 0.23}
-NPS_OUTAGE = {0: 0.05, 1: 0.04, 2: 0.05, 3: 0.06, 4: 0.06, 5: 0.08, 6: 0.08, 7: 0.14, 8: 0.14, 9: 0.15, 10: 0.15}
-NPS_AFTER = {0: 0.02, 1: 0.02, 2: 0.02, 3: 0.03, 4: 0.04, 5: 0.05, 6: 0.06, 7: 0.16, 8: 0.19, 9: 0.21, 10: 0.20}
+# Score mixes, as probabilities per score. Outside the outage CSAT is 78 % satisfied and NPS about +30;
+# responses sent after the outage starts are far worse. CSAT (one support contact) is back to normal
+# two weeks later, NPS (the relationship) only partly.
+CSAT_MIX = {
+    "normal": {1: 0.05, 2: 0.06, 3: 0.11, 4: 0.38, 5: 0.40},  # 78 % 4-5
+    "outage": {1: 0.20, 2: 0.17, 3: 0.15, 4: 0.25, 5: 0.23},  # 48 %
+    "after": {1: 0.07, 2: 0.08, 3: 0.13, 4: 0.37, 5: 0.35},  # 72 %
+    "late": {1: 0.05, 2: 0.06, 3: 0.11, 4: 0.38, 5: 0.40},  # 78 %
+}
+NPS_MIX = {
+    "normal": dict(enumerate((0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.05, 0.15, 0.21, 0.24, 0.23))),  # +30
+    "outage": dict(enumerate((0.05, 0.04, 0.05, 0.06, 0.06, 0.08, 0.08, 0.14, 0.14, 0.15, 0.15))),  # -12
+    "after": dict(enumerate((0.02, 0.02, 0.02, 0.03, 0.04, 0.05, 0.06, 0.16, 0.19, 0.21, 0.20))),  # +17
+    "late": dict(enumerate((0.01, 0.01, 0.02, 0.02, 0.03, 0.05, 0.06, 0.16, 0.21, 0.22, 0.21))),  # +23
+}
 
 CSAT_COMMENTS = {
     "low": (
@@ -1367,17 +1467,15 @@ def survey_rows(rng: random.Random, metric: str) -> list[dict[str, str]]:
         week_start = START + timedelta(days=7 * week)
         n = per_week + rng.randint(-4, 4)
         stamps = sorted(survey_time(rng, week_start) for _ in range(n))
-        # The episode week is split at the outage: responses before it look like any other week.
-        if week_start <= EPISODE_START < week_start + timedelta(days=7):
+        mixes = CSAT_MIX if metric == "csat" else NPS_MIX
+        weeks_after = (week_start - EPISODE_START).days // 7 + 1  # 0 = the outage week, <0 = before
+        if weeks_after == 0:
+            # The outage week is split at the outage: answers sent before it look like any other week.
             before = sum(1 for t in stamps if t < EPISODE_START)
-            normal, bad = (CSAT_NORMAL, CSAT_OUTAGE) if metric == "csat" else (NPS_NORMAL, NPS_OUTAGE)
-            scores = quota(rng, before, normal) + quota(rng, n - before, bad)
-        elif week_start > EPISODE_START:
-            # CSAT (one support contact) recovers within a week; NPS (the relationship) more slowly.
-            recovered = metric == "csat" and week_start > EPISODE_START + timedelta(days=7)
-            scores = quota(rng, n, CSAT_NORMAL if recovered else CSAT_AFTER if metric == "csat" else NPS_AFTER)
+            scores = quota(rng, before, mixes["normal"]) + quota(rng, n - before, mixes["outage"])
         else:
-            scores = quota(rng, n, CSAT_NORMAL if metric == "csat" else NPS_NORMAL)
+            phase = "normal" if weeks_after < 0 else "after" if weeks_after == 1 else "late"
+            scores = quota(rng, n, mixes[phase])
         for ts, score in zip(stamps, scores, strict=True):
             rid = "R_" + "".join(rng.choices(string.ascii_letters + string.digits, k=15))
             while rid in seen_ids:
@@ -1395,7 +1493,7 @@ def survey_rows(rng: random.Random, metric: str) -> list[dict[str, str]]:
 
 
 def survey_time(rng: random.Random, week_start: datetime) -> datetime:
-    """Surveys go out after support contacts, so answers arrive in working hours, Istanbul time."""
+    """Surveys go out after support contacts, so answers follow the same daytime rhythm as mentions."""
     while True:
         ts = week_start + timedelta(seconds=rng.randrange(7 * 24 * 3600))
         local = ts.astimezone(ISTANBUL)
@@ -1449,7 +1547,19 @@ def customer_rows() -> list[dict[str, str]]:
 # Writing
 # --------------------------------------------------------------------------------------------------
 
-REVIEW_COLUMNS = ("source", "brand", "id", "author", "title", "text", "rating", "lang", "created_at", "url", "app_version")
+REVIEW_COLUMNS = (
+    "source",
+    "brand",
+    "id",
+    "author",
+    "title",
+    "text",
+    "rating",
+    "lang",
+    "created_at",
+    "url",
+    "app_version",
+)
 
 
 def social_record(m: Mention) -> dict[str, object]:
@@ -1505,7 +1615,9 @@ def write_all(out: Path, seed: int) -> list[Mention]:
             if m.channel == "social":
                 # ensure_ascii=False keeps the file readable; control characters are still escaped.
                 fh.write(json.dumps(social_record(m), ensure_ascii=False) + "\n")
-    write_csv(out / "reviews.csv", REVIEW_COLUMNS, (review_record(m) for m in mentions if m.channel == "review"))
+    write_csv(
+        out / "reviews.csv", REVIEW_COLUMNS, (review_record(m) for m in mentions if m.channel == "review")
+    )
     survey_columns = ("respondent_id", "submitted_at", "score", "segment", "comment")
     write_csv(out / "surveys" / "csat_acme.csv", survey_columns, survey_rows(random.Random(seed + 3), "csat"))
     write_csv(out / "surveys" / "nps_acme.csv", survey_columns, survey_rows(random.Random(seed + 4), "nps"))
@@ -1539,10 +1651,9 @@ def read_back(out: Path) -> tuple[list[dict[str, object]], dict[str, list[dict[s
 def check(out: Path) -> None:
     social, tables = read_back(out)
     mentions: list[dict[str, object]] = [*social, *tables["reviews.csv"]]
-    keys = Counter((m["source"], m["brand"], m["id"]) for m in mentions)
-    dupes = [k for k, c in keys.items() if c > 1]
-    per_source = Counter((m["source"], m["id"]) for m in mentions)
-    if dupes or any(c > 1 for c in per_source.values()):
+    # Stricter than the store's identity (source, id, brand): here no id repeats within a source at all.
+    dupes = [k for k, c in Counter((m["source"], m["id"]) for m in mentions).items() if c > 1]
+    if dupes:
         raise SystemExit(f"duplicate ids: {dupes[:5]}")
     for m in mentions:
         ts = datetime.fromisoformat(str(m["created_at"]))
@@ -1564,68 +1675,104 @@ def local_day(created_at: object) -> date:
     return datetime.fromisoformat(str(created_at)).astimezone(ISTANBUL).date()
 
 
+EPISODE_DAYS = (date(2026, 11, 4), date(2026, 11, 5))  # Istanbul days the outage covers in full
+
+
 def print_summary(out: Path, printer: Callable[[str], None] = print) -> None:
     social, tables = read_back(out)
     reviews = tables["reviews.csv"]
     mentions: list[dict[str, object]] = [*social, *reviews]
     printer(f"files in {out}:")
-    printer(f"  social.jsonl                 {len(social):6,} rows")
+    printer(f"  {'social.jsonl':28} {len(social):6,} rows")
     for rel, rows in tables.items():
         printer(f"  {rel:28} {len(rows):6,} rows")
-    printer(f"  mentions in all: {len(mentions):,}; distinct texts: {len({m['text'] for m in mentions}):,}")
-    printer("by brand and source: " + ", ".join(f"{b}/{s} {c}" for (b, s), c in sorted(Counter((m["brand"], m["source"]) for m in mentions).items())))
+    printer(f"mentions in all: {len(mentions):,}; distinct texts: {len({m['text'] for m in mentions}):,}")
+    by_source = Counter((m["brand"], m["source"]) for m in mentions)
+    printer("by brand/source: " + ", ".join(f"{b}/{s} {c}" for (b, s), c in sorted(by_source.items())))
     langs = Counter(str(m["lang"]) for m in mentions)
     printer("by language: " + ", ".join(f"{k} {c} ({c / len(mentions):.1%})" for k, c in langs.most_common()))
     weeks = Counter((local_day(m["created_at"]).isocalendar().week, m["brand"]) for m in mentions)
     printer("by ISO week (Istanbul): " + ", ".join(f"W{w} {b} {c}" for (w, b), c in sorted(weeks.items())))
-    stars = Counter((local_day(r["created_at"]) >= date(2026, 11, 4) and local_day(r["created_at"]) <= date(2026, 11, 5), r["rating"]) for r in reviews if r["brand"] == "acme")
-    printer("acme review stars outside / inside Nov 4-5: "
-            + " | ".join(", ".join(f"{s}*:{stars[(inside, s)]}" for s in "12345") for inside in (False, True)))  # fmt: skip
-    for rel, label in (("surveys/csat_acme.csv", "CSAT % 4-5"), ("surveys/nps_acme.csv", "NPS")):
+    stars = Counter(
+        (local_day(r["created_at"]) in EPISODE_DAYS, r["rating"]) for r in reviews if r["brand"] == "acme"
+    )
+    for inside in (False, True):
+        counts = ", ".join(f"{s}*: {stars[(inside, s)]}" for s in "12345")
+        printer(f"acme review stars {'on Nov 4-5' if inside else 'other days'}: {counts}")
+    for rel, metric in (("surveys/csat_acme.csv", "csat"), ("surveys/nps_acme.csv", "nps")):
         by_week: dict[int, list[int]] = defaultdict(list)
         for row in tables[rel]:
             by_week[local_day(row["submitted_at"]).isocalendar().week].append(int(row["score"]))
         parts = []
         for w, scores in sorted(by_week.items()):
-            if label == "NPS":
-                value = 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+            if metric == "nps":
+                nps = 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+                parts.append(f"W{w} {nps:+.0f} (n={len(scores)})")
             else:
-                value = 100 * sum(s >= 4 for s in scores) / len(scores)
-            parts.append(f"W{w} {value:+.0f} (n={len(scores)})" if label == "NPS" else f"W{w} {value:.0f}% (n={len(scores)})")
-        printer(f"{label}: " + ", ".join(parts))
+                parts.append(f"W{w} {100 * sum(s >= 4 for s in scores) / len(scores):.0f}% (n={len(scores)})")
+        printer(f"{'CSAT (share of 4-5)' if metric == 'csat' else 'NPS'}: " + ", ".join(parts))
     for row in tables["surveys/customers_acme.csv"]:
         s, e, n = int(row["customers_start"]), int(row["customers_end"]), int(row["new_customers"])
-        printer(f"customers {row['period_start']}: {s} -> {e}, new {n}, churned {s + n - e}, "
-                f"retention {(e - n) / s:.1%}, margin {row['avg_margin']}")  # fmt: skip
+        printer(
+            f"customers week of {row['period_start']}: {s} -> {e}, new {n}, churned {s + n - e}, "
+            f"retention {(e - n) / s:.1%}, avg margin {row['avg_margin']}"
+        )
     print_vader(mentions, printer)
 
 
 def print_vader(mentions: Sequence[dict[str, object]], printer: Callable[[str], None]) -> None:
+    """VADER-negative English acme mentions per day, and per hour around the outage against the mean
+    of the same hour of the week in the other five weeks (the seasonal baseline a detector uses)."""
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     except ImportError:
-        printer("(vaderSentiment is not installed: skipping the daily negative share)")
+        printer("(vaderSentiment is not installed: skipping the negative-share check)")
         return
     analyzer = SentimentIntensityAnalyzer()
     daily: dict[date, Counter[str]] = defaultdict(Counter)
+    hourly: Counter[datetime] = Counter()
     for m in mentions:
         if m["brand"] != "acme" or m["lang"] != "en":
             continue
         compound = analyzer.polarity_scores(str(m["text"]))["compound"]
-        day = daily[local_day(m["created_at"])]
+        ts = datetime.fromisoformat(str(m["created_at"]))
+        day = daily[local_day(ts)]
         day["all"] += 1
         day["neg"] += compound <= -0.05
         day["pos"] += compound >= 0.05
-    printer("acme, English, per Istanbul day: VADER negative count / all (share); * = episode")
-    normal = [c["neg"] for d, c in daily.items() if d not in (date(2026, 11, 4), date(2026, 11, 5))]
+        if compound <= -0.05:
+            hourly[ts.replace(minute=0, second=0)] += 1
+    printer("acme, English, per Istanbul day: VADER-negative count / all (share)")
     for d in sorted(daily):
         c = daily[d]
-        mark = "*" if d in (date(2026, 11, 4), date(2026, 11, 5), date(2026, 11, 6)) else " "
-        printer(f" {mark} {d} {d:%a} neg {c['neg']:4d} / {c['all']:4d} ({c['neg'] / c['all']:5.1%})  pos {c['pos'] / c['all']:5.1%}  "
-                + "#" * (c["neg"] // 4))  # fmt: skip
+        mark = "*" if d in EPISODE_DAYS else " "
+        share, pos = c["neg"] / c["all"], c["pos"] / c["all"]
+        bar = "#" * (c["neg"] // 4)
+        printer(f" {mark} {d} {d:%a} neg {c['neg']:4d} / {c['all']:4d} ({share:5.1%})  pos {pos:5.1%}  {bar}")
+    normal = [c["neg"] for d, c in daily.items() if d not in EPISODE_DAYS]
     mean = sum(normal) / len(normal)
     sd = math.sqrt(sum((x - mean) ** 2 for x in normal) / (len(normal) - 1))
-    printer(f"outside Nov 4-5: mean {mean:.1f} negative a day, sd {sd:.1f}, max {max(normal)}")
+    printer(f"other days: mean {mean:.1f} negative a day, sd {sd:.1f}, min {min(normal)}, max {max(normal)}")
+    printer("acme negative per UTC hour around the outage: observed / same-hour-of-week mean of other weeks")
+    hour = EPISODE_START - timedelta(hours=3)
+    line: list[str] = []
+    while hour < EPISODE_END + timedelta(hours=3):
+        others = [
+            hourly[hour + timedelta(weeks=k)]
+            for k in range(-3, 3)
+            if k and START <= hour + timedelta(weeks=k) < END
+        ]
+        base = sum(others) / len(others)
+        line.append(f"{hour:%d %H}h {hourly[hour]:2d}/{base:3.1f}")
+        if len(line) == 6:
+            printer("  " + "   ".join(line))
+            line = []
+        hour += timedelta(hours=1)
+    if line:
+        printer("  " + "   ".join(line))
+    inside = [h for h in hourly if in_episode(h)]
+    total_in = sum(hourly[h] for h in inside)
+    printer(f"negative in the episode window ({iso(EPISODE_START)} .. {iso(EPISODE_END)}): {total_in}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

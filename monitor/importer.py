@@ -110,11 +110,17 @@ def _mentions_for(
         )
     chosen = row_brand or brand
     if chosen is not None:
-        m = record_to_mention(
-            fields, where=where, source_name=source_name, default_source=default_source, brand=chosen
-        )
-        return [dataclasses.replace(m, brand_assigned=True)]
-    # No brand named: the row belongs to every brand whose query it matches.
+        return [
+            record_to_mention(
+                fields,
+                where=where,
+                source_name=source_name,
+                default_source=default_source,
+                brand=chosen,
+                assigned=True,
+            )
+        ]
+    # No brand named: the row belongs to every brand whose query matches it.
     first = next(iter(settings.brands))
     m = record_to_mention(
         fields, where=where, source_name=source_name, default_source=default_source, brand=first

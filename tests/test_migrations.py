@@ -17,7 +17,7 @@ from connectors.errors import StorageError
 from monitor.storage import schema
 from monitor.storage.engine import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision, make_engine, migrate
 from monitor.storage.store import Store
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Env
 
 
 def test_schema_head_constant_matches_newest_script() -> None:
@@ -101,3 +101,14 @@ def test_concurrent_openers_migrate_once(tmp_path: Path) -> None:
     ]
     errors = [p.communicate(timeout=60)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
+
+
+def test_unreachable_database_is_one_line(env: Env) -> None:
+    env.config.write_text(
+        env.config.read_text().replace(f"sqlite:///{env.db}", "postgresql+psycopg://u:hunter2@127.0.0.1:1/db")
+    )
+    proc = env.run("status")
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("monitor: storage.url: cannot open postgresql+psycopg://u:***@127.0.0.1:1/db: ")
+    assert "hunter2" not in proc.stderr

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connectors.errors import StorageError
 from monitor.storage import schema
 from monitor.storage.engine import make_engine, migrate, sqlite_path
 
@@ -47,7 +48,13 @@ class Store:
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
         engine = make_engine(url)
         if migrate_schema:
-            migrate(engine)
+            try:
+                migrate(engine)
+            except sa.exc.DBAPIError as exc:  # unreachable server, bad password, unwritable file
+                shown = engine.url.render_as_string(hide_password=True)
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                engine.dispose()
+                raise StorageError(f"storage.url: cannot open {shown}: {reason}") from None
         return cls(engine, url)
 
     def close(self) -> None:
