@@ -23,6 +23,7 @@ from connectors.errors import InputError, MonitorError
 from connectors.records import parse_time
 from monitor import __version__
 from monitor.config import Settings, config_path, load_settings
+from monitor.logs import setup_logging
 from monitor.storage.store import Store
 
 log = logging.getLogger("monitor")
@@ -76,13 +77,7 @@ pass_app = click.make_pass_decorator(App)
 def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
     """Self-hosted brand sentiment monitor: polls sources for brand mentions, scores their
     sentiment, stores them, and reports."""
-    logging.basicConfig(
-        level=log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if log_level.upper() != "DEBUG":  # migration chatter is noise unless debugging
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    # urllib3 logs full request URLs, query-string API keys included: never below WARNING.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    setup_logging(log_level)
     app = App(config)
     ctx.obj = app
     ctx.call_on_close(app.close)
