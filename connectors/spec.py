@@ -21,3 +21,6 @@ class SourceSpec:
     base_url: str | None = None
     timeout: float = 30.0
     base_dir: Path = field(default_factory=Path.cwd)
+    # Seconds a time-based cursor is moved back on resume, so items that the API indexes late are
+    # not missed between polls; what comes back twice is dropped by the store's identity key.
+    overlap: float = 300.0

@@ -71,6 +71,7 @@ class Page:
     mentions: tuple[Mention, ...]
     cursor: str | None
     rejected: int = 0
+    reads: int = 0  # items the API counts against a read quota (X's monthly cap), 0 when none
 
 
 @dataclass(frozen=True, slots=True)

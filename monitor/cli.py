@@ -22,6 +22,7 @@ from rich.text import Text
 from connectors.errors import InputError, MonitorError
 from connectors.records import parse_time
 from monitor import __version__
+from monitor.clock import SystemClock
 from monitor.config import Settings, config_path, load_settings
 from monitor.logs import setup_logging
 from monitor.storage.store import Store
@@ -111,7 +112,9 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
     for src, b in jobs:
         o = poller.poll(src, b)
         r = o.result
-        if o.ok:
+        if o.skipped_until is not None:
+            click.echo(f"{src.name}/{b}: skipped until {o.skipped_until:%Y-%m-%d %H:%M}Z: {o.skip_reason}")
+        elif o.ok:
             state = f"deferred until {o.deferred_until:%H:%M:%S}Z" if o.deferred_until else "ok"
             click.echo(
                 f"{src.name}/{b}: {state}: {r.stored} stored, {r.duplicates} duplicate, "
@@ -255,7 +258,7 @@ def status(app: App, fmt: str) -> int:
     """Connector health (last poll, last error, failures) and stored mention counts."""
     from monitor.status import render_status, status_data
 
-    data = status_data(app.settings, app.store)
+    data = status_data(app.settings, app.store, SystemClock().now())
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     else:

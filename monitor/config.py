@@ -79,6 +79,9 @@ class SourceSettings(BaseModel):
     base_url: str | None = None
     enabled: bool = True
     timeout: Duration = timedelta(seconds=30)
+    overlap: Duration = timedelta(minutes=5)
+    circuit_after: int = Field(5, ge=1, le=1000)  # consecutive failures that open the circuit
+    circuit_max: Duration = timedelta(hours=1)  # longest pause of an open circuit
 
     @field_validator("name")
     @classmethod
@@ -227,6 +230,7 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
             base_url=s.base_url,
             timeout=s.timeout.total_seconds(),
             base_dir=base_dir,
+            overlap=s.overlap.total_seconds(),
         )
         sources[s.name] = Source(s, spec, tuple(s.brands or brands))
     return Settings(

@@ -127,6 +127,8 @@ class PollOutcome:
     result: BatchResult = field(default_factory=BatchResult)
     error: str | None = None
     deferred_until: datetime | None = None
+    skipped_until: datetime | None = None  # not polled: rate limited, circuit open or budget spent
+    skip_reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -172,6 +174,11 @@ class Poller:
         outcome = PollOutcome(source.name, brand)
         b = self.settings.brand(brand)
         query = None if source.scoped else b.query
+        blocked = self.blocked_until(source)
+        if blocked is not None:
+            outcome.skipped_until, outcome.skip_reason = blocked
+            log.info("%s/%s: not polled until %s (%s)", source.name, brand, *blocked)
+            return outcome
         try:
             connector = self.connector(source)
             cursor = self.store.get_cursor(source.name, brand)
@@ -179,6 +186,8 @@ class Poller:
                 outcome.pages += 1
                 outcome.fetched += len(page.mentions)
                 outcome.rejected += page.rejected
+                if page.reads:
+                    self.store.add_reads(source.name, page.reads, now=self.clock.now())
                 batch = self.ingestor.ingest(
                     page.mentions, query=query, cursor=CursorUpdate(source.name, brand, page.cursor)
                 )
@@ -205,8 +214,36 @@ class Poller:
             error=outcome.error,
             stored=outcome.result.stored,
             deferred_until=outcome.deferred_until,
+            circuit=lambda failures: self._circuit_until(source, failures),
         )
         return outcome
+
+    def blocked_until(self, source: Source) -> tuple[datetime, str] | None:
+        """Why and until when a source must not be polled now, if it must not."""
+        now = self.clock.now()
+        health = self.store.health_of(source.name)
+        reasons: list[tuple[datetime, str]] = []
+        if health is not None:
+            if health["deferred_until"] and health["deferred_until"] > now:
+                reasons.append((health["deferred_until"], "rate limited"))
+            if health["circuit_open_until"] and health["circuit_open_until"] > now:
+                failures = health["consecutive_failures"]
+                reasons.append((health["circuit_open_until"], f"circuit open after {failures} failures"))
+        budget = getattr(source.spec.options, "monthly_read_budget", None)
+        if budget is not None and self.store.reads_in_month(source.name, now) >= budget:
+            month_end = (now.replace(day=28) + timedelta(days=4)).replace(
+                day=1, hour=0, minute=0, second=0, microsecond=0
+            )
+            reasons.append((month_end, f"monthly read budget of {budget:,} spent"))
+        return max(reasons) if reasons else None
+
+    def _circuit_until(self, source: Source, failures: int) -> datetime | None:
+        """After `circuit_after` failures in a row, pause the source, doubling up to circuit_max."""
+        extra = failures - source.settings.circuit_after
+        if extra < 0:
+            return None
+        pause = min(source.settings.interval * (2 ** min(extra, 20)), source.settings.circuit_max)
+        return self.clock.now() + pause
 
     def poll_all(self, brand: str | None = None, source: str | None = None) -> list[PollOutcome]:
         outcomes = []

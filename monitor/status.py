@@ -34,7 +34,7 @@ def mix_line(counts: Counter[str]) -> str:
     return f"{total:,} mentions: " + ", ".join(parts)
 
 
-def status_data(settings: Settings, store: Store) -> dict[str, Any]:
+def status_data(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     health = {row["source_name"]: row for row in store.health()}
     sources = []
     for src in settings.sources.values():
@@ -53,6 +53,9 @@ def status_data(settings: Settings, store: Store) -> dict[str, Any]:
                 "consecutive_failures": h["consecutive_failures"] if h else 0,
                 "last_stored": h["last_stored"] if h else 0,
                 "deferred_until": _iso(h["deferred_until"]) if h else None,
+                "circuit_open_until": _iso(h["circuit_open_until"]) if h else None,
+                "monthly_read_budget": getattr(src.spec.options, "monthly_read_budget", None),
+                "reads_this_month": store.reads_in_month(src.name, now),
             }
         )
     brands: dict[str, Any] = {}
@@ -68,7 +71,7 @@ def status_data(settings: Settings, store: Store) -> dict[str, Any]:
     for b in brands.values():
         b["labels"] = {label: b["labels"][label] for label in LABELS}
         b["sources"] = dict(b["sources"])
-    return {"database": store.describe(), "sources": sources, "brands": brands}
+    return {"database": store.describe(), "now": _iso(now), "sources": sources, "brands": brands}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -82,10 +85,16 @@ def _short_time(iso: str | None) -> str:
 def render_status(data: dict[str, Any], console: Console) -> None:
     console.print(Text(f"database: {data['database']}"))
     table = Table(title="sources", title_justify="left")
-    for col in ("source", "type", "brands", "every", "last success", "failures", "last error"):
+    for col in ("source", "type", "brands", "every", "last success", "failures / state", "last error"):
         table.add_column(col)
     for s in data["sources"]:
         state = "disabled" if not s["enabled"] else str(s["consecutive_failures"])
+        if s["circuit_open_until"] and s["circuit_open_until"] > data["now"]:
+            state += f", circuit open until {_short_time(s['circuit_open_until'])}"
+        if s["deferred_until"] and s["deferred_until"] > data["now"]:
+            state += f", rate limited until {_short_time(s['deferred_until'])}"
+        if s["monthly_read_budget"]:
+            state += f", {s['reads_this_month']:,}/{s['monthly_read_budget']:,} reads this month"
         table.add_row(
             Text(s["name"]),
             Text(s["type"]),

@@ -185,3 +185,53 @@ def test_bad_rows_in_a_polled_file_are_skipped_and_logged_with_line(
     o = Poller(settings, store, clock=FixedClock(T0)).poll(settings.source("feed"), "acme")
     assert o.ok and (o.result.stored, o.rejected) == (3, 2)
     assert f"{feed}:3" in caplog.text and f"{feed}:4: created_at" in caplog.text
+
+
+def test_circuit_opens_after_repeated_failures_and_closes_on_success(env: Env) -> None:
+    feed = env.dir / "missing.jsonl"
+    _file_source(env, feed, circuit_after="2", circuit_max='"10m"')
+    settings = load_settings(env.config)
+    store = env.store()
+    clock = FixedClock(T0)
+    poller = Poller(settings, store, clock=clock)
+    src = settings.source("feed")
+    assert not poller.poll(src, "acme").ok  # 1 failure: circuit still closed
+    assert poller.blocked_until(src) is None
+    assert not poller.poll(src, "acme").ok  # 2 failures: open for one interval (1m)
+    until, reason = poller.blocked_until(src)
+    assert until == T0 + timedelta(minutes=1) and reason == "circuit open after 2 failures"
+    skipped = poller.poll(src, "acme")
+    assert skipped.skipped_until == until and skipped.ok and skipped.pages == 0
+    assert store.health_of("feed")["consecutive_failures"] == 2  # a skip is not a failure
+    clock.advance(timedelta(minutes=1))
+    assert not poller.poll(src, "acme").ok  # 3 failures: the pause doubles
+    assert poller.blocked_until(src)[0] == clock.now() + timedelta(minutes=2)
+    for _ in range(6):  # ... up to circuit_max
+        clock.advance(timedelta(hours=1))
+        poller.poll(src, "acme")
+    assert poller.blocked_until(src)[0] == clock.now() + timedelta(minutes=10)
+    feed.write_text(_rows(0, 1))
+    clock.advance(timedelta(hours=1))
+    assert poller.poll(src, "acme").ok
+    assert poller.blocked_until(src) is None and store.health_of("feed")["circuit_open_until"] is None
+
+
+def test_rate_limit_deferral_and_read_budget_block_polls(env: Env) -> None:
+    feed = env.dir / "feed.jsonl"
+    feed.write_text(_rows(0, 1))
+    _file_source(env, feed)
+    settings = load_settings(env.config)
+    store = env.store()
+    clock = FixedClock(T0)
+    poller = Poller(settings, store, clock=clock)
+    src = settings.source("feed")
+    store.record_poll("feed", "file", now=T0, deferred_until=T0 + timedelta(seconds=90))
+    assert poller.blocked_until(src) == (T0 + timedelta(seconds=90), "rate limited")
+    assert poller.poll(src, "acme").skipped_until == T0 + timedelta(seconds=90)
+    clock.advance(timedelta(seconds=91))
+    assert poller.poll(src, "acme").result.stored == 1
+    store.add_reads("feed", 40, now=T0)
+    store.add_reads("feed", 2, now=T0 + timedelta(days=1))
+    store.add_reads("feed", 7, now=T0 + timedelta(days=40))  # another month
+    assert store.reads_in_month("feed", T0) == 42
+    assert store.reads_in_month("feed", T0 + timedelta(days=40)) == 7

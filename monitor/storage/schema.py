@@ -71,7 +71,18 @@ connector_health = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_stored", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("deferred_until", UTCDateTime),
+    sa.Column("deferred_until", UTCDateTime),  # rate limited: come back then
+    sa.Column("circuit_open_until", UTCDateTime),  # failing repeatedly: do not poll before then
+)
+
+# Items read per source and month, for APIs that cap reads (X's paid tiers).
+read_budget = sa.Table(
+    "read_budget",
+    metadata,
+    sa.Column("source_name", sa.String(100), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),  # YYYY-MM, UTC
+    sa.Column("reads", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 survey_responses = sa.Table(

@@ -7,7 +7,7 @@ it, so a crash at any point loses nothing committed and stores nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,8 +202,13 @@ class Store:
         error: str | None = None,
         stored: int = 0,
         deferred_until: datetime | None = None,
-    ) -> None:
-        """The one health model: last attempt/success/error and consecutive failures."""
+        circuit: Callable[[int], datetime | None] | None = None,
+    ) -> int:
+        """The one health model: last attempt/success/error and consecutive failures.
+
+        On a failure, `circuit(failures)` says until when the circuit stays open (None: closed).
+        Returns the consecutive failures after this poll.
+        """
         h = schema.connector_health
         with self.atomic() as conn:
             row = conn.execute(sa.select(h).where(h.c.source_name == source_name)).mappings().first()
@@ -213,14 +218,54 @@ class Store:
                 "deferred_until": deferred_until,
             }
             if error is None:
-                values.update(last_success_at=now, consecutive_failures=0, last_stored=stored)
+                failures = 0
+                values.update(
+                    last_success_at=now, consecutive_failures=0, last_stored=stored, circuit_open_until=None
+                )
             else:
                 failures = (row["consecutive_failures"] if row else 0) + 1
-                values.update(last_error_at=now, last_error=error[:2000], consecutive_failures=failures)
+                values.update(
+                    last_error_at=now,
+                    last_error=error[:2000],
+                    consecutive_failures=failures,
+                    circuit_open_until=circuit(failures) if circuit else None,
+                )
             if row is None:
                 conn.execute(sa.insert(h).values(source_name=source_name, **values))
             else:
                 conn.execute(sa.update(h).where(h.c.source_name == source_name).values(**values))
+        return failures
+
+    def health_of(self, source_name: str) -> sa.RowMapping | None:
+        h = schema.connector_health
+        with self.atomic(write=False) as conn:
+            return conn.execute(sa.select(h).where(h.c.source_name == source_name)).mappings().first()
+
+    # -- read budgets ---------------------------------------------------------------------------
+
+    def add_reads(self, source_name: str, reads: int, *, now: datetime) -> None:
+        """Count items read against the source's monthly budget (UTC months, as X bills them)."""
+        if reads <= 0:
+            return
+        b = schema.read_budget
+        period = now.strftime("%Y-%m")
+        stmt = self._insert(b).values(source_name=source_name, period=period, reads=reads, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source_name", "period"],
+            set_={"reads": b.c.reads + stmt.excluded.reads, "updated_at": stmt.excluded.updated_at},
+        )
+        with self.atomic() as conn:
+            conn.execute(stmt)
+
+    def reads_in_month(self, source_name: str, now: datetime) -> int:
+        b = schema.read_budget
+        with self.atomic(write=False) as conn:
+            value = conn.execute(
+                sa.select(b.c.reads).where(
+                    b.c.source_name == source_name, b.c.period == now.strftime("%Y-%m")
+                )
+            ).scalar_one_or_none()
+        return int(value or 0)
 
     def health(self) -> list[sa.RowMapping]:
         h = schema.connector_health
