@@ -73,11 +73,11 @@ _SENSITIVE_PAIR = re.compile(
 )
 # Derived secrets shorter than this are not replaced in free text: they would mangle messages and
 # real credentials are much longer. Secrets passed explicitly are always replaced.
-_MIN_DERIVED_SECRET = 4
+MIN_DERIVED_SECRET = 4
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _ABSOLUTE_URL = re.compile(r"(?i)https?://")
 _PREVIEW_CHARS = 80
-_TRANSIENT_STATUSES = frozenset({408})
+TRANSIENT_STATUSES = frozenset({408})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def full_jitter_delay(attempt: int, base: float, cap: float, rng: random.Random)
     return rng.uniform(0.0, ceiling)
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     # Local on purpose: this layer needs nothing else from connectors.types.
     return datetime.now(UTC)
 
@@ -133,7 +133,7 @@ def _seconds_until(when: datetime, now: datetime) -> float:
     return max(0.0, (_as_utc(when) - _as_utc(now)).total_seconds())
 
 
-def _parse_number(text: str | None) -> float | None:
+def parse_number(text: str | None) -> float | None:
     """A plain decimal number (no exponent, no NaN/inf, ASCII digits only), else None."""
     if text is None:
         return None
@@ -153,7 +153,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """
     if value is None or not value.strip():
         return None
-    seconds = _parse_number(value)
+    seconds = parse_number(value)
     if seconds is not None:
         return max(0.0, seconds)
     if _NUMBER.fullmatch(value.strip()):
@@ -182,10 +182,10 @@ def parse_reset(value: str | None, unit: ResetUnit, now: datetime) -> float | No
     if value is None or not value.strip():
         return None
     if unit == "seconds":
-        seconds = _parse_number(value)
+        seconds = parse_number(value)
         return None if seconds is None else max(0.0, seconds)
     if unit == "epoch":
-        stamp = _parse_number(value)
+        stamp = parse_number(value)
         return None if stamp is None else max(0.0, stamp - _as_utc(now).timestamp())
     try:
         when = datetime.fromisoformat(value.strip())
@@ -250,7 +250,7 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     return _redact_url_structure(_replace_all(url, _secret_variants(secrets)))
 
 
-class _Redactor:
+class Redactor:
     """The secrets of one request, applied to everything we are about to show."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -263,7 +263,7 @@ class _Redactor:
         return _redact_pairs(_replace_all(text, self._variants))
 
 
-def _header_secrets(headers: Mapping[str, Any]) -> list[str]:
+def header_secrets(headers: Mapping[str, Any]) -> list[str]:
     found: list[str] = []
     for name, value in headers.items():
         if not isinstance(value, str) or not value:
@@ -276,7 +276,7 @@ def _header_secrets(headers: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _url_secrets(url: str) -> list[str]:
+def url_secrets(url: str) -> list[str]:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -306,39 +306,39 @@ def _body_secrets(body: Any) -> list[str]:
 # Messages
 
 
-def _clean(text: str) -> str:
+def strip_controls(text: str) -> str:
     """Hostile text made printable on one line: control/format characters gone, whitespace collapsed."""
     kept = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
     return " ".join("".join(kept).split())
 
 
-def _preview(response: requests.Response, redactor: _Redactor) -> str:
+def body_preview(response: requests.Response, redactor: Redactor) -> str:
     """The first characters of a body, cleaned and redacted *before* truncation (so no secret is
     half-shown)."""
     raw = response.content[: _PREVIEW_CHARS * 8] if response.content else b""
-    text = redactor.text(_clean(raw.decode("utf-8", errors="replace")))
+    text = redactor.text(strip_controls(raw.decode("utf-8", errors="replace")))
     return text[:_PREVIEW_CHARS]
 
 
 def _content_type(response: requests.Response) -> str:
-    return _clean(response.headers.get("Content-Type", "")) or "none"
+    return strip_controls(response.headers.get("Content-Type", "")) or "none"
 
 
-def _status_text(response: requests.Response, redactor: _Redactor) -> str:
+def status_text(response: requests.Response, redactor: Redactor) -> str:
     text = f"HTTP {response.status_code}"
-    preview = _preview(response, redactor)
+    preview = body_preview(response, redactor)
     return f'{text} ({_content_type(response)}): "{preview}"' if preview else text
 
 
-def _describe(exc: BaseException) -> str:
+def describe_exception(exc: BaseException) -> str:
     """A short description of a network failure (the urllib3 reason, not its "Max retries" wrapper)."""
     reason: object = exc.args[0] if exc.args else exc
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
-    return f"{type(exc).__name__} ({_clean(str(reason))})"
+    return f"{type(exc).__name__} ({strip_controls(str(reason))})"
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+def url_origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     try:
@@ -358,7 +358,7 @@ def _disable_urllib3_retries(session: requests.Session) -> None:
             adapter.max_retries = Retry(0, read=False)
 
 
-_NETWORK_ERRORS = (
+NETWORK_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
@@ -383,7 +383,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         reset_header: tuple[str, ResetUnit] | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
@@ -394,7 +394,7 @@ class HttpClient:
             shown = redact_url(base_url, self._secrets)
             raise ConfigError(f"{source}: base_url must be an http(s) URL, got {shown!r}")
         self.base_url = base_url
-        self._origin = _origin(base_url)
+        self.url_origin = url_origin(base_url)
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
         _disable_urllib3_retries(self.session)
@@ -444,8 +444,8 @@ class HttpClient:
         try:
             return _json.loads(response.content)
         except (ValueError, RecursionError) as exc:
-            why = "nested too deeply" if isinstance(exc, RecursionError) else _clean(str(exc))
-            preview = _preview(response, redactor)
+            why = "nested too deeply" if isinstance(exc, RecursionError) else strip_controls(str(exc))
+            preview = body_preview(response, redactor)
             message = (
                 f"{self.source}: GET {redactor.url(response.url)} -> HTTP {response.status_code}, "
                 f"content-type {_content_type(response)}: body is not JSON ({why}); "
@@ -478,19 +478,17 @@ class HttpClient:
     def _headers_for(self, url: str, extra: Mapping[str, str] | None) -> CaseInsensitiveDict[str]:
         merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(self._headers)
         try:
-            same_origin = _origin(url) == self._origin
+            same_origin = url_origin(url) == self.url_origin
         except ValueError:
             same_origin = False
         if not same_origin:
             # A "next" link from a payload may point anywhere; our credentials go only to our API.
-            for name in [n for n in merged if _header_secrets({n: merged[n]})]:
+            for name in [n for n in merged if header_secrets({n: merged[n]})]:
                 del merged[name]
         merged.update(extra or {})
         return merged
 
-    def _fail(
-        self, cls: type[ConnectorError], message: str, redactor: _Redactor, **kw: Any
-    ) -> ConnectorError:
+    def _fail(self, cls: type[ConnectorError], message: str, redactor: Redactor, **kw: Any) -> ConnectorError:
         return cls(redactor.text(f"{self.source}: {message}"), source=self.source, **kw)
 
     def _send(
@@ -502,26 +500,28 @@ class HttpClient:
         json: Any = None,
         data: Any = None,
         headers: Mapping[str, str] | None = None,
-    ) -> tuple[requests.Response, _Redactor]:
+    ) -> tuple[requests.Response, Redactor]:
         method = method.upper()
         url = self.url_for(path)
         send_headers = self._headers_for(url, headers)
         secrets = [
             *self._secrets,
-            *(s for s in _header_secrets(send_headers) if len(s) >= _MIN_DERIVED_SECRET),
-            *(s for s in _body_secrets(data) + _body_secrets(json) if len(s) >= _MIN_DERIVED_SECRET),
+            *(s for s in header_secrets(send_headers) if len(s) >= MIN_DERIVED_SECRET),
+            *(s for s in _body_secrets(data) + _body_secrets(json) if len(s) >= MIN_DERIVED_SECRET),
         ]
-        redactor = _Redactor(secrets)
+        redactor = Redactor(secrets)
         req = requests.Request(method, url, params=params, json=json, data=data, headers=send_headers)
         try:
             prepared = self.session.prepare_request(req)
         except (requests.RequestException, ValueError, TypeError) as exc:
             raise self._fail(
-                ConnectorError, f"{method} {redactor.url(url)}: invalid request ({_describe(exc)})", redactor
+                ConnectorError,
+                f"{method} {redactor.url(url)}: invalid request ({describe_exception(exc)})",
+                redactor,
             ) from None
         assert prepared.url is not None
-        secrets += [s for s in _url_secrets(prepared.url) if len(s) >= _MIN_DERIVED_SECRET]
-        redactor = _Redactor(secrets)
+        secrets += [s for s in url_secrets(prepared.url) if len(s) >= MIN_DERIVED_SECRET]
+        redactor = Redactor(secrets)
         target = f"{method} {redactor.url(prepared.url)}"
         settings = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
         policy = self.policy
@@ -536,22 +536,22 @@ class HttpClient:
                     prepared.copy(), timeout=timeout, allow_redirects=True, **settings
                 )
             except requests.exceptions.SSLError as exc:  # a certificate problem does not heal by retrying
-                raise self._fail(ConnectorError, f"{target}: {_describe(exc)}", redactor) from None
-            except _NETWORK_ERRORS as exc:
-                problem = _describe(exc)
+                raise self._fail(ConnectorError, f"{target}: {describe_exception(exc)}", redactor) from None
+            except NETWORK_ERRORS as exc:
+                problem = describe_exception(exc)
             except requests.RequestException as exc:  # too many redirects, invalid redirect URL, ...
-                raise self._fail(ConnectorError, f"{target}: {_describe(exc)}", redactor) from None
+                raise self._fail(ConnectorError, f"{target}: {describe_exception(exc)}", redactor) from None
             else:
                 status = response.status_code
                 if status < 400:
                     return response, redactor
-                problem = _status_text(response, redactor)
+                problem = status_text(response, redactor)
                 if status in (401, 403):
                     raise self._fail(AuthError, f"{target} -> {problem}: credentials refused", redactor)
                 if status == 429:
                     rate_limited = True
                     wait = self._rate_limit_wait(response)
-                elif status >= 500 or status in _TRANSIENT_STATUSES:
+                elif status >= 500 or status in TRANSIENT_STATUSES:
                     wait = parse_retry_after(response.headers.get("Retry-After"), self._now())
                     rate_limited = wait is not None  # the server named its price: let the caller defer
                 else:
@@ -595,7 +595,7 @@ class HttpClient:
         if wait is not None or self._reset_header is None:
             return wait
         name, unit = self._reset_header
-        remaining = _parse_number(response.headers.get(self._remaining_header or ""))
+        remaining = parse_number(response.headers.get(self._remaining_header or ""))
         if remaining is not None and remaining > 0:
             return None  # another limit tripped; the reset of this window says nothing about it
         return parse_reset(response.headers.get(name), unit, now)

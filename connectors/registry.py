@@ -14,8 +14,8 @@ from types import ModuleType
 # settings that use it are rejected with a clear message rather than failing at poll time.
 CONNECTOR_MODULES: dict[str, str | None] = {
     "file": "connectors.file",
-    "reddit": None,
-    "x": None,
+    "reddit": "connectors.reddit",
+    "x": "connectors.x",
     "appstore": None,
     "googleplay": None,
     "hackernews": None,

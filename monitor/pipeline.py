@@ -16,7 +16,7 @@ from typing import Any
 
 from analysis.sentiment import SentimentStage
 from connectors import registry
-from connectors.errors import ConnectorError, RateLimited
+from connectors.errors import MonitorError, RateLimited
 from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
@@ -201,7 +201,7 @@ class Poller:
             )
             outcome.deferred_until = self.clock.now() + timedelta(seconds=wait)
             log.warning("%s/%s: rate limited, deferred until %s", source.name, brand, outcome.deferred_until)
-        except ConnectorError as exc:
+        except MonitorError as exc:  # a source failure, or a missing credential naming its variable
             outcome.error = str(exc)
             log.error("%s/%s: %s", source.name, brand, exc)
         except Exception as exc:  # a bug in a connector must not take the daemon down

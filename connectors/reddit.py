@@ -1,0 +1,246 @@
+"""The `reddit` source (praw): search across Reddit or within subreddits, and the new submissions
+or new comments of chosen subreddits.
+
+praw does the OAuth (application-only, client-credentials grant) and the request building; it sends
+through a session whose transport adapter is our one retry layer (`connectors.transport`). praw's
+objects are not used: `Reddit.request` returns the listing JSON as Reddit sent it, which we keep as
+the audit payload, page through ourselves (page boundaries are where cursors are committed) and
+stop reading at the previous poll's cursor.
+
+prawcore's own retrying and sleeping is switched off (see `connectors.reddit_client`), so only
+the source's HttpPolicy and its time budget hold.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connectors.credentials import credential
+from connectors.errors import ConnectorError
+from connectors.http import HttpPolicy, Redactor, utc_now
+from connectors.reddit_client import make_reddit, map_error
+from connectors.reddit_map import (
+    MAX_QUERY_LENGTH,
+    Cursor,
+    Malformed,
+    fullname_of,
+    listing_children,
+    reddit_search_query,
+    to_mention,
+)
+from connectors.spec import SourceSpec
+from connectors.transport import PolicyAdapter, policy_for
+from connectors.types import BrandQuery, Mention, Page
+
+log = logging.getLogger(__name__)
+
+REDDIT_API = "https://oauth.reddit.com"
+REDDIT_HOSTS = ("www.reddit.com", "oauth.reddit.com", "reddit.com")
+_SUBREDDIT = r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$"
+
+
+class Options(BaseModel):
+    """Settings of a `type = "reddit"` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["search", "subreddit_new", "subreddit_comments"] = "search"
+    subreddits: list[str] = Field(
+        default_factory=list, description="names without r/; empty = all of Reddit (search only)"
+    )
+    sort: Literal["new", "relevance", "top", "comments", "hot"] = Field(
+        "new", description="search order; only 'new' lets a poll stop at the previous poll's cursor"
+    )
+    time_filter: Literal["hour", "day", "week", "month", "year", "all"] = "all"
+    limit: int = Field(100, ge=1, le=100, description="items per request (Reddit's maximum is 100)")
+    backfill_pages: int = Field(1, ge=1, le=10, description="pages read by the first poll")
+    max_pages: int = Field(10, ge=1, le=10, description="pages a later poll may read to reach its cursor")
+    client_id_file: str | None = None
+    client_secret_file: str | None = None
+    user_agent_file: str | None = None
+
+    @field_validator("subreddits")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        cleaned = []
+        for name in names:
+            bare = name.strip().removeprefix("/").removeprefix("r/")
+            if not re.match(_SUBREDDIT, bare):
+                raise ValueError(f"{name!r} is not a subreddit name (letters, digits, '_', 2-21 long)")
+            cleaned.append(bare)
+        return cleaned
+
+    @model_validator(mode="after")
+    def _needs_subreddits(self) -> Options:
+        if self.mode != "search" and not self.subreddits:
+            raise ValueError(f"mode {self.mode!r} needs at least one entry in subreddits")
+        return self
+
+
+class RedditConnector:
+    """One configured Reddit source; `fetch` is a generator of pages, newest first.
+
+    The cursor (JSON: created_utc and fullname of the newest item stored) moves only on the last
+    page of a poll: pages arrive newest first, so committing a newer cursor earlier would skip the
+    older pages if the poll stopped half-way.
+    """
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        policy: HttpPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.spec = spec
+        self.options: Options = spec.options
+        self.overlap = float(getattr(spec, "overlap", 300.0))
+        self._now = now
+        read = {
+            key: credential(
+                "reddit", key, source_name=spec.name, options=self.options, base_dir=spec.base_dir
+            )
+            for key in ("client_id", "client_secret", "user_agent")
+        }
+        self._redactor = Redactor([read["client_id"], read["client_secret"]])
+        base = spec.base_url.rstrip("/") if spec.base_url else None
+        # The real API host as base_url means "no proxy": the token endpoint stays on www.reddit.com.
+        custom = base is not None and base != REDDIT_API
+        self.adapter = PolicyAdapter(
+            policy or policy_for(spec.timeout),
+            source=spec.name,
+            base_url=base if custom else None,
+            rewrite_hosts=REDDIT_HOSTS,
+            reset_header=("x-ratelimit-reset", "seconds"),
+            secrets=[read["client_id"], read["client_secret"]],
+            sleep=sleep,
+            now=now,
+            rng=rng,
+        )
+        self.reddit = make_reddit(
+            read, base_url=base if custom else None, adapter=self.adapter, timeout=spec.timeout
+        )
+
+    # -- fetching ---------------------------------------------------------------------------------
+
+    def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
+        self.adapter.reset_budget()
+        plan = self._plan(query)
+        if plan is None:
+            log.info("%s: the query's source: filters exclude reddit; nothing to fetch", self.spec.name)
+            return
+        path, params, newest_first = plan
+        cursor = Cursor.load(since_cursor)
+        if since_cursor and cursor is None:
+            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        threshold = cursor.created_utc - self.overlap if cursor else None
+        pages = self.options.max_pages if cursor and newest_first else self.options.backfill_pages
+        newest, oldest = cursor, None
+        after: str | None = None
+        for number in range(1, pages + 1):
+            request = {**params, "limit": self.options.limit, **({"after": after} if after else {})}
+            children, after = listing_children(self._get(path, request), f"{self.spec.name}: GET {path}")
+            mentions, rejected, reached = self._mentions(children, threshold, newest_first, query.brand, path)
+            for mention in mentions:
+                created = mention.created_at.timestamp()
+                if newest is None or created > newest.created_utc:
+                    newest = Cursor(created, mention.native_id)
+                oldest = created if oldest is None else min(oldest, created)
+            last = (reached and newest_first) or after is None or number == pages or not children
+            if last:
+                out = newest.dump() if newest else None
+            else:  # resume from where this poll started, or (first poll) from what it has stored
+                out = since_cursor if cursor else (Cursor(oldest).dump() if oldest is not None else None)
+            if mentions or rejected or out != since_cursor:
+                yield Page(tuple(mentions), out, rejected)
+            if last:
+                if cursor and newest_first and not reached and after is not None:
+                    log.warning(
+                        "%s: more than %d pages since the last poll; older items in between are not read",
+                        self.spec.name,
+                        pages,
+                    )
+                return
+
+    def _mentions(
+        self, children: list[Any], threshold: float | None, newest_first: bool, brand: str, path: str
+    ) -> tuple[list[Mention], int, bool]:
+        """(mentions, rejected, reached) of one listing; `reached`: it held items older than the
+        cursor's overlap window (on a newest-first listing, everything after them is older still)."""
+        mentions: list[Mention] = []
+        rejected, reached = 0, False
+        for index, child in enumerate(children):
+            try:
+                mention = to_mention(child, brand=brand, source_name=self.spec.name)
+            except Malformed as exc:
+                where = fullname_of(child) or f"item {index + 1}"
+                log.warning("%s: skipped %s from GET %s: %s", self.spec.name, where, path, exc)
+                rejected += 1
+                continue
+            if threshold is not None and mention.created_at.timestamp() < threshold:
+                reached = True
+                if newest_first:
+                    break
+                continue
+            mentions.append(mention)
+        return mentions, rejected, reached
+
+    def _plan(self, query: BrandQuery) -> tuple[str, dict[str, Any], bool] | None:
+        """(path, params, newest_first) of the listing to read, or None when there is nothing to ask."""
+        subs = "+".join(self.options.subreddits)
+        if self.options.mode == "subreddit_new":
+            return f"r/{subs}/new", {}, True
+        if self.options.mode == "subreddit_comments":
+            return f"r/{subs}/comments/", {}, True
+        q = reddit_search_query(query.query)
+        if q is None:
+            return None
+        if len(q) > MAX_QUERY_LENGTH:
+            raise ConnectorError(
+                f"{self.spec.name}: the query of brand {query.brand!r} is {len(q)} characters in Reddit "
+                f"syntax; Reddit search takes at most {MAX_QUERY_LENGTH}",
+                source=self.spec.name,
+            )
+        params: dict[str, Any] = {
+            "q": q,
+            "restrict_sr": bool(subs),
+            "sort": self.options.sort,
+            "syntax": "lucene",
+            "t": self.options.time_filter,
+            "type": "link",
+        }
+        return f"r/{subs or 'all'}/search/", params, self.options.sort == "new"
+
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        """One GET through praw, with prawcore's exceptions turned into ours."""
+        try:
+            return self.reddit.request(method="GET", path=path, params=params)
+        except ConnectorError:
+            raise
+        except Exception as exc:  # everything praw raises becomes one of ours
+            raise self._error(exc, path) from None
+
+    def _error(self, exc: Exception, path: str) -> ConnectorError:
+        subs = ", ".join(f"r/{s}" for s in self.options.subreddits) or "r/all"
+        return map_error(
+            exc,
+            source=self.spec.name,
+            what=f"GET {path}",
+            missing=subs,
+            redactor=self._redactor,
+            now=self._now(),
+        )
+
+
+def build(spec: SourceSpec) -> RedditConnector:
+    return RedditConnector(spec)
