@@ -47,6 +47,7 @@ def test_poll_reddit_and_x_then_nothing_new(env: Env, replay: Replay) -> None:
         base_url = "{replay.url}"
         match = "scoped"
         brands = ["acme"]
+        monthly_read_budget = 1000
     '''
     )
     replay.add_file(reddit_cassette)  # token + one listing of 100 submissions
@@ -79,6 +80,9 @@ def test_poll_reddit_and_x_then_nothing_new(env: Env, replay: Replay) -> None:
     status = env.run("status", "--format", "json", env=run_env)
     data = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
     assert data["x-search"]["consecutive_failures"] == 0 and data["reddit-askreddit"]["last_stored"] == 0
+    assert (data["x-search"]["reads_this_month"], data["x-search"]["monthly_read_budget"]) == (10, 1000)
+    table = env.run("status", env=run_env).stdout
+    assert "10/1,000 reads this month" in table
     for value in SECRETS.values():
         if "secret" in value or "token" in value:
             assert value not in first.stdout + first.stderr + second.stdout + second.stderr + status.stdout
@@ -93,3 +97,17 @@ def test_missing_credential_names_the_variable(env: Env) -> None:
         "MONITOR_X_BEARER_TOKEN or the setting bearer_token_file" in proc.stderr
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_spent_read_budget_pauses_the_source_until_next_month(env: Env, replay: Replay) -> None:
+    env.write(
+        sources=f'[[sources]]\nname = "x-search"\ntype = "x"\nbase_url = "{replay.url}"\n'
+        'monthly_read_budget = 10\nbrands = ["acme"]\nmatch = "scoped"\n'
+    )
+    replay.add_file(recording("x", "test_client_search_recent_tweets.yaml"))
+    run_env = {**os.environ, **SECRETS}
+    assert env.run("poll", env=run_env).returncode == 0
+    second = env.run("poll", env=run_env)  # no request is made: the replay server has nothing queued
+    assert second.returncode == 0
+    assert "x-search/acme: skipped until " in second.stdout
+    assert "monthly read budget of 10 spent" in second.stdout
