@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_BLOCK = frozenset(
+# A paragraph-like element is set off by a blank line; a line-like one starts a new line.
+_PARA = frozenset(
     {
         "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
         "blockquote",
         "h1",
         "h2",
@@ -25,16 +21,16 @@ _BLOCK = frozenset(
         "h4",
         "h5",
         "h6",
-        "tr",
         "pre",
-        "hr",
+        "ul",
+        "ol",
+        "table",
         "section",
         "article",
-        "header",
-        "footer",
-        "table",
+        "hr",
     }
 )
+_LINE = frozenset({"br", "li", "tr", "div", "dd", "dt", "header", "footer"})
 _DROP = frozenset({"script", "style", "template", "noscript", "head", "title"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _NEWLINES = re.compile(r"\n\s*\n\s*\n+")
@@ -49,18 +45,20 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROP:
             self._dropping += 1
-        elif tag in _BLOCK:
+        elif tag in _PARA:
+            self.parts.append("\n\n")
+        elif tag in _LINE:
             self.parts.append("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
+        if tag in _PARA or tag in _LINE:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROP:
             self._dropping = max(0, self._dropping - 1)
-        elif tag in _BLOCK:
-            self.parts.append("\n")
+        elif tag in _PARA:
+            self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
         if not self._dropping:
