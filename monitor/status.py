@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.config import Settings
+from connectors import registry
+from monitor.config import Settings, Source
 from monitor.durations import format_duration
 from monitor.storage.store import Store
 from monitor.terminal import plain
@@ -32,6 +33,26 @@ def mix_line(counts: Counter[str]) -> str:
         return "0 mentions"
     parts = [f"{counts[label] / total:.0%} {label}" for label in LABELS if counts[label]]
     return f"{total:,} mentions: " + ", ".join(parts)
+
+
+def source_warnings(src: Source, health: Any, now: datetime) -> list[str]:
+    """What a person should act on: e.g. a source whose API only looks back a few days (Google
+    Play: 7) was not polled successfully within that window, so reviews were lost."""
+    warnings: list[str] = []
+    max_gap: timedelta | None = getattr(registry.connector_module(src.type), "MAX_GAP", None)
+    if max_gap is not None:
+        if src.settings.interval >= max_gap:
+            warnings.append(
+                f"interval {format_duration(src.settings.interval)} is not shorter than the "
+                f"{format_duration(max_gap)} this API looks back: reviews will be missed"
+            )
+        last = health["last_success_at"] if health else None
+        if last is not None and now - last > max_gap:
+            warnings.append(
+                f"no successful poll for {format_duration(now - last)}, longer than the "
+                f"{format_duration(max_gap)} this API looks back: some reviews were missed"
+            )
+    return warnings
 
 
 def status_data(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
@@ -56,6 +77,7 @@ def status_data(settings: Settings, store: Store, now: datetime) -> dict[str, An
                 "circuit_open_until": _iso(h["circuit_open_until"]) if h else None,
                 "monthly_read_budget": getattr(src.spec.options, "monthly_read_budget", None),
                 "reads_this_month": store.reads_in_month(src.name, now),
+                "warnings": source_warnings(src, h, now),
             }
         )
     brands: dict[str, Any] = {}
@@ -93,6 +115,8 @@ def render_status(data: dict[str, Any], console: Console) -> None:
             state += f", circuit open until {_short_time(s['circuit_open_until'])}"
         if s["deferred_until"] and s["deferred_until"] > data["now"]:
             state += f", rate limited until {_short_time(s['deferred_until'])}"
+        for warning in s["warnings"]:
+            state += f", WARNING: {warning}"
         if s["monthly_read_budget"]:
             state += f", {s['reads_this_month']:,}/{s['monthly_read_budget']:,} reads this month"
         table.add_row(
