@@ -104,7 +104,7 @@ class RedditConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = float(getattr(spec, "overlap", 300.0))
+        self.overlap = spec.overlap
         self._now = now
         read = {
             key: credential(

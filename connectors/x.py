@@ -83,7 +83,7 @@ class XConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = float(getattr(spec, "overlap", 300.0))
+        self.overlap = spec.overlap
         self.reads_this_fetch = 0
         self._now = now
         token = credential(
