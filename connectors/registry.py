@@ -20,8 +20,8 @@ CONNECTOR_MODULES: dict[str, str | None] = {
     "googleplay": None,
     "hackernews": None,
     "mastodon": None,
-    "youtube": None,
-    "rss": None,
+    "youtube": "connectors.youtube",
+    "rss": "connectors.rss",
 }
 
 

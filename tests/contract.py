@@ -209,4 +209,14 @@ X = Case(
 )
 
 
-CASES: list[Case] = [FILE, REDDIT, X]
+
+
+def _more_cases() -> list[Case]:
+    """Cases that live beside their connector's tests (imported late: they import this module)."""
+    from tests.contract_rss import CASE as RSS
+    from tests.contract_youtube import CASE as YOUTUBE
+
+    return [YOUTUBE, RSS]
+
+
+CASES: list[Case] = [FILE, REDDIT, X, *_more_cases()]
