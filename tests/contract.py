@@ -213,10 +213,12 @@ X = Case(
 
 def _more_cases() -> list[Case]:
     """Cases that live beside their connector's tests (imported late: they import this module)."""
+    from tests.contract_appstore import CASE as APPSTORE
+    from tests.contract_googleplay import CASE as GOOGLEPLAY
     from tests.contract_rss import CASE as RSS
     from tests.contract_youtube import CASE as YOUTUBE
 
-    return [YOUTUBE, RSS]
+    return [APPSTORE, GOOGLEPLAY, YOUTUBE, RSS]
 
 
 CASES: list[Case] = [FILE, REDDIT, X, *_more_cases()]

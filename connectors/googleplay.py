@@ -1,0 +1,221 @@
+"""The `googleplay` source: reviews of the company's own Android app through the official Google Play
+Developer API (`reviews.list`), authenticated as a service account.
+
+``GET {base_url}/androidpublisher/v3/applications/{package_name}/reviews`` with ``maxResults``,
+``token`` (from ``tokenPagination.nextPageToken``) and optionally ``translationLanguage``; newest
+(most recently created or edited) first. Authentication: `connectors.googleplay_auth` (a JWT signed
+with the key file, exchanged at the key's token_uri; `base_url` moves the token endpoint too).
+
+Limits to know when configuring it:
+
+- The API returns only reviews created or edited **in the last 7 days** (`MAX_GAP`). A poll gap
+  longer than that loses reviews for good, so keep `interval` well under it (the global default of
+  15 minutes is fine; "1h" to "1d" suits most apps); `monitor status` warns when the last
+  successful poll is older than `MAX_GAP`.
+- Only reviews of the production track that have a text. The quota is 200 GET requests an hour
+  per app, so `max_pages` x polls per hour (x brands polled through the source) must stay below it.
+- The service account must be given access to the app in Play Console (Users and permissions) with
+  the "Reply to reviews" permission; a refusal (401/403) is an AuthError saying so.
+
+A scoped source: set ``match = "scoped"``. The cursor (JSON: newest ``lastModified`` time stored
+and its review id) moves only on a poll's last page; later polls drop reviews older than it minus
+the overlap window and stop paging there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.errors import AuthError, PayloadError
+from connectors.googleplay_auth import TokenSource, load_service_account, rewrap, token_endpoint
+from connectors.googleplay_map import Malformed, parse_page, to_mention
+from connectors.http import HttpClient, HttpPolicy, Redactor, body_preview, strip_controls, utc_now
+from connectors.search_syntax import excludes_platform
+from connectors.spec import SourceSpec
+from connectors.transport import policy_for
+from connectors.types import BrandQuery, Mention, Page
+
+log = logging.getLogger(__name__)
+
+PLAY_API = "https://androidpublisher.googleapis.com"
+MAX_GAP = timedelta(days=7)  # reviews.list returns nothing older: a longer poll gap loses reviews
+_PACKAGE = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$"
+_ACCESS_HINT = (
+    "give the service account access to this app in Play Console (Users and permissions) with the "
+    "'Reply to reviews' permission, and enable the Google Play Android Developer API in its Cloud project"
+)
+
+
+class Options(BaseModel):
+    """Settings of a `type = "googleplay"` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    package_name: str = Field(pattern=_PACKAGE, description="the app's package name, e.g. com.acme.app")
+    max_results: int = Field(100, ge=1, le=100, description="reviews per request")
+    max_pages: int = Field(10, ge=1, le=100, description="requests a poll may make")
+    translation_language: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$", description="e.g. en; Google translates"
+    )
+    service_account_file: str | None = Field(None, description="path of the service-account JSON key")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where reading stopped: the newest `lastModified` stored and that review's id."""
+
+    modified: datetime
+    review_id: str
+
+    def dump(self) -> str:
+        return json.dumps({"modified": self.modified.isoformat(), "id": self.review_id}, sort_keys=True)
+
+    @classmethod
+    def load(cls, text: str | None) -> Mark | None:
+        try:
+            data = json.loads(text or "")
+            return cls(datetime.fromisoformat(data["modified"]).astimezone(UTC), str(data["id"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+class GooglePlayConnector:
+    """One configured Google Play source; `fetch` yields pages newest first."""
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        policy: HttpPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.spec = spec
+        self.options: Options = spec.options
+        self.overlap = timedelta(seconds=float(getattr(spec, "overlap", 300.0)))
+        account = load_service_account(
+            self.options.service_account_file, source_name=spec.name, base_dir=spec.base_dir
+        )
+        base = spec.base_url or PLAY_API
+        self.client = HttpClient(
+            base, source=spec.name, policy=policy or policy_for(spec.timeout), sleep=sleep, now=now, rng=rng
+        )
+        self.tokens = TokenSource(
+            account,
+            self.client,
+            url=token_endpoint(account.token_uri, spec.base_url, PLAY_API),
+            source=spec.name,
+            now=now,
+        )
+        self.path = f"androidpublisher/v3/applications/{quote(self.options.package_name)}/reviews"
+
+    def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
+        if excludes_platform(query.query, "googleplay"):
+            log.info("%s: the query's source: filters exclude googleplay; nothing to fetch", self.spec.name)
+            return
+        start = Mark.load(since_cursor)
+        if since_cursor and start is None:
+            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        threshold = start.modified - self.overlap if start else None
+        newest, oldest = start, None
+        previous = start.dump() if start else since_cursor  # the cursor as stored, canonically
+        params: dict[str, Any] = {"maxResults": self.options.max_results}
+        if self.options.translation_language:
+            params["translationLanguage"] = self.options.translation_language
+        for number in range(1, self.options.max_pages + 1):
+            items, page_token = parse_page(self._get(params), f"{self.spec.name}: GET /{self.path}")
+            mentions, rejected = self._mentions(items, query.brand, number)
+            fresh = [m for m in mentions if threshold is None or m.created_at >= threshold]
+            reached = bool(mentions) and threshold is not None and mentions[-1].created_at < threshold
+            for m in fresh:
+                if newest is None or m.created_at > newest.modified:
+                    newest = Mark(m.created_at, m.native_id)
+                if oldest is None or m.created_at < oldest.modified:
+                    oldest = Mark(m.created_at, m.native_id)
+            last = reached or page_token is None or number == self.options.max_pages
+            if last:
+                out = newest.dump() if newest else None
+            else:  # resume from where this poll started, or (first poll) from what it has stored
+                progress = start or oldest
+                out = progress.dump() if progress else None
+            if fresh or rejected or out != previous:
+                previous = out
+                yield Page(tuple(fresh), out, rejected)
+            if last:
+                if start and page_token is not None and not reached:
+                    log.warning(
+                        "%s: more than %d pages of reviews since the last poll; older ones in between are "
+                        "not read (raise max_pages)",
+                        self.spec.name,
+                        number,
+                    )
+                return
+            params["token"] = page_token
+
+    def _mentions(self, items: list[Any], brand: str, number: int) -> tuple[list[Mention], int]:
+        mentions: list[Mention] = []
+        rejected = 0
+        for index, item in enumerate(items):
+            try:
+                mentions.append(
+                    to_mention(
+                        item,
+                        package=self.options.package_name,
+                        brand=brand,
+                        source_name=self.spec.name,
+                        translated_to=self.options.translation_language,
+                    )
+                )
+            except Malformed as exc:
+                shown = item.get("reviewId") if isinstance(item, Mapping) else None
+                what = (
+                    f"review {strip_controls(shown)[:60]}"  # text from the internet: one short line
+                    if isinstance(shown, str) and shown.strip()
+                    else f"item {index + 1} of page {number}"
+                )
+                log.warning("%s: skipped %s: %s", self.spec.name, what, exc)
+                rejected += 1
+        return mentions, rejected
+
+    def _get(self, params: dict[str, Any]) -> Any:
+        """One reviews.list call; a refused cached token is renewed once (it may have been revoked)."""
+        for attempt in (1, 2):
+            fresh = not self.tokens.cached
+            token = self.tokens.token()
+            redactor = Redactor([token])
+            try:
+                response = self.client.request(
+                    "GET", self.path, params=params, headers={"Authorization": f"Bearer {token}"}
+                )
+            except AuthError as exc:
+                if attempt == 1 and not fresh:
+                    self.tokens.invalidate()
+                    continue
+                raise rewrap(exc, redactor, hint=_ACCESS_HINT) from None
+            try:
+                return json.loads(response.content)
+            except (ValueError, RecursionError):
+                raise PayloadError(
+                    redactor.text(
+                        f"{self.spec.name}: GET {redactor.url(response.url)} -> HTTP {response.status_code}, "
+                        f"content-type {strip_controls(response.headers.get('Content-Type', '')) or 'none'}: "
+                        f'body is not JSON; starts with "{body_preview(response, redactor)}"'
+                    ),
+                    source=self.spec.name,
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def build(spec: SourceSpec) -> GooglePlayConnector:
+    return GooglePlayConnector(spec)
