@@ -18,8 +18,8 @@ CONNECTOR_MODULES: dict[str, str | None] = {
     "x": "connectors.x",
     "appstore": "connectors.appstore",
     "googleplay": "connectors.googleplay",
-    "hackernews": None,
-    "mastodon": None,
+    "hackernews": "connectors.hackernews",
+    "mastodon": "connectors.mastodon",
     "youtube": "connectors.youtube",
     "rss": "connectors.rss",
 }

@@ -209,16 +209,16 @@ X = Case(
 )
 
 
-
-
 def _more_cases() -> list[Case]:
     """Cases that live beside their connector's tests (imported late: they import this module)."""
     from tests.contract_appstore import CASE as APPSTORE
     from tests.contract_googleplay import CASE as GOOGLEPLAY
+    from tests.contract_hackernews import CASE as HACKERNEWS
+    from tests.contract_mastodon import CASE as MASTODON
     from tests.contract_rss import CASE as RSS
     from tests.contract_youtube import CASE as YOUTUBE
 
-    return [APPSTORE, GOOGLEPLAY, YOUTUBE, RSS]
+    return [APPSTORE, GOOGLEPLAY, HACKERNEWS, MASTODON, YOUTUBE, RSS]
 
 
 CASES: list[Case] = [FILE, REDDIT, X, *_more_cases()]
