@@ -13,8 +13,9 @@ from monitor.clock import FixedClock
 from monitor.config import load_settings
 from monitor.pipeline import Poller
 from tests.conftest import Env
-from tests.contract import CASES, T0, Case
+from tests.contract import T0, Case, all_cases
 
+CASES = all_cases()
 pytestmark = pytest.mark.parametrize("case", CASES, ids=[c.type for c in CASES])
 
 

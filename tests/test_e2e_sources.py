@@ -111,3 +111,55 @@ def test_spent_read_budget_pauses_the_source_until_next_month(env: Env, replay: 
     assert second.returncode == 0
     assert "x-search/acme: skipped until " in second.stdout
     assert "monthly read budget of 10 spent" in second.stdout
+
+
+SIX = ("appstore", "googleplay", "hackernews", "mastodon", "youtube", "rss")
+
+
+def test_poll_all_six_open_sources_then_nothing_new(env: Env, replay: Replay) -> None:
+    """App Store, Google Play, Hacker News, Mastodon, YouTube and RSS in one settings file, each
+    pointed by base_url at the replay server; `monitor poll` in real subprocesses: a first poll, a
+    poll with new items (resumed from the cursors), and a poll that stores nothing new."""
+    from tests.contract import all_cases
+    from tests.contract_googleplay import TOKEN_PATH, token_response
+
+    cases = {c.type: c for c in all_cases() if c.type in SIX}
+    assert set(cases) == set(SIX)
+    env.write(
+        sources="".join(
+            f'[[sources]]\nname = "{t}-src"\ninterval = "1h"\nbrands = ["acme"]\n'
+            f"{c.source_toml(env.dir, replay)}\n"
+            for t, c in cases.items()
+        )
+    )
+    expected = {t: c.first(env.dir, replay) for t, c in cases.items()}
+    run_env = {**os.environ}
+    for c in cases.values():
+        run_env.update(c.env)
+    first = env.run("poll", env=run_env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    for t, n in expected.items():
+        assert f"{t}-src/acme: ok: {n} stored" in first.stdout, first.stdout
+    with sqlite3.connect(env.db) as conn:
+        by_source = dict(conn.execute("SELECT source_name, count(*) FROM mentions GROUP BY source_name"))
+    assert by_source == {f"{t}-src": n for t, n in expected.items()}
+
+    # Second poll: each source has a few new items (resume from the stored cursors).
+    more = {t: c.more(env.dir, replay) for t, c in cases.items()}
+    replay.add_response("POST", TOKEN_PATH, json=token_response())  # a new process signs in again
+    second = env.run("poll", env=run_env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    for t, n in more.items():
+        assert f"{t}-src/acme: ok: {n} stored" in second.stdout, second.stdout
+
+    # Third poll: the sources answer with what was already seen: nothing new is stored.
+    for c in cases.values():
+        c.nothing_new(env.dir, replay)
+    replay.add_response("POST", TOKEN_PATH, json=token_response())
+    third = env.run("poll", env=run_env)
+    assert third.returncode == 0, third.stdout + third.stderr
+    for t in SIX:
+        assert f"{t}-src/acme: ok: 0 stored" in third.stdout, third.stdout
+    with sqlite3.connect(env.db) as conn:
+        total = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+    assert total == sum(expected.values()) + sum(more.values())
