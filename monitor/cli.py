@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -143,6 +145,12 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
 )
 @click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="scoring processes for large batches (default: one per CPU core)",
+)
+@click.option(
     "--batch-size",
     default=1000,
     show_default=True,
@@ -158,22 +166,48 @@ def import_(
     fmt: str | None,
     strict: bool,
     batch_size: int,
+    workers: int | None,
 ) -> int:
     """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
+    from analysis.sentiment import SentimentStage
     from monitor.importer import import_file
     from monitor.pipeline import Ingestor
+    from monitor.scoring_pool import BatchScorer
 
-    summary = import_file(
-        file,
-        app.settings,
-        Ingestor(app.store),
-        brand=brand,
-        default_source=default_source,
-        fmt=fmt,
-        strict=strict,
-        batch_size=batch_size,
-    )  # type: ignore[arg-type]
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        # Finish and commit the batch in hand, then stop: a rerun continues where this one ended.
+        stop.set()
+        stopped.append(signum)
+
+    stopped: list[int] = []
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scorer = BatchScorer(SentimentStage, workers=workers)
+    try:
+        summary = import_file(
+            file,
+            app.settings,
+            Ingestor(app.store, scorer=scorer),
+            brand=brand,
+            default_source=default_source,
+            fmt=fmt,  # type: ignore[arg-type]
+            strict=strict,
+            batch_size=batch_size,
+            stop=stop,
+        )
+    finally:
+        scorer.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(summary.line())
+    if stopped:
+        click.echo(
+            f"import stopped by {signal.Signals(stopped[0]).name}: every row above is stored; "
+            "run the same command again to finish",
+            err=True,
+        )
+        return 128 + stopped[0]
     return 0
 
 

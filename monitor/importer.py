@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def import_file(
     strict: bool = False,
     batch_size: int = 1000,
     progress: bool = True,
+    stop: threading.Event | None = None,
 ) -> ImportSummary:
     """Import `path`. A row naming a brand is that brand's; otherwise `brand`, otherwise every
     brand whose query matches the row. Bad rows are reported as file:line and skipped, or stop
@@ -94,6 +96,8 @@ def import_file(
             if len(batch) >= batch_size:
                 flush()
                 bar.update(record.end_offset, summary.rows)
+                if stop is not None and stop.is_set():
+                    return summary
         if batch:
             flush()
         bar.update(path.stat().st_size, summary.rows)

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from analysis.sentiment import SentimentStage
+from analysis.sentiment import Scored, SentimentStage
 from connectors import registry
 from connectors.errors import MonitorError, RateLimited
 from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
+from monitor.scoring_pool import BatchScorer
 from monitor.storage.store import CursorUpdate, Store
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,18 @@ class Ingestor:
     """Match, dedupe, score and store one batch of mentions (with its cursor, atomically)."""
 
     def __init__(
-        self, store: Store, sentiment: SentimentStage | None = None, clock: Clock | None = None
+        self,
+        store: Store,
+        sentiment: SentimentStage | None = None,
+        clock: Clock | None = None,
+        scorer: BatchScorer | None = None,
     ) -> None:
         self.store = store
-        self.sentiment = sentiment or SentimentStage()
         self.clock = clock or SystemClock()
+        if scorer is None:
+            stage = sentiment or SentimentStage()
+            scorer = BatchScorer(lambda: stage, workers=1)  # in-process; `monitor import` passes a pool
+        self.scorer = scorer
 
     def ingest(
         self, mentions: Sequence[Mention], *, query: Query | None = None, cursor: CursorUpdate | None = None
@@ -82,14 +90,15 @@ class Ingestor:
                 del unique[(source, native_id, brand)]
                 result.duplicates += 1
         now = self.clock.now()
-        rows = [self._row(m, now) for m in unique.values()]
+        kept = list(unique.values())
+        scores = self.scorer.score_many([(text_for_scoring(m), m.lang) for m in kept])
+        rows = [self._row(m, scored, now) for m, scored in zip(kept, scores, strict=True)]
         stored = self.store.store_mentions(rows, cursor, now=now)
         result.stored += stored.inserted
         result.duplicates += stored.duplicates  # a concurrent writer got there first
         return result
 
-    def _row(self, m: Mention, now: datetime) -> dict[str, Any]:
-        scored = self.sentiment.score(text_for_scoring(m), m.lang)
+    def _row(self, m: Mention, scored: Scored, now: datetime) -> dict[str, Any]:
         s = scored.score
         return {
             "source": m.source,

@@ -146,3 +146,51 @@ def test_kill_9_mid_import_then_rerun_stores_every_row_exactly_once(env: Env) ->
     assert f"{n:,} rows read: {n - partial:,} stored, {partial:,} duplicate" in rerun.stdout
     ids = ids_in(env.db)
     assert len(ids) == len(set(ids)) == n
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_process_group_mid_parallel_import_exits_cleanly(env: Env) -> None:
+    import os
+
+    n = 60_000
+    f = write_jsonl(env.dir / "big.jsonl", n)
+    proc = subprocess.Popen(
+        [MONITOR, "--config", str(env.config), "import", "--workers", "2", "--batch-size", "1000", str(f)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=env.dir,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(env.db, timeout=5) as conn:
+                if conn.execute("SELECT count(*) FROM mentions").fetchone()[0] >= 3_000:
+                    break
+        except sqlite3.OperationalError:
+            continue
+    assert proc.poll() is None, "import finished before the signal; make the file bigger"
+    os.killpg(proc.pid, signal.SIGTERM)  # as a service manager does: the parent and the pool workers
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "import stopped by SIGTERM" in err and "Traceback" not in err
+    stored = len(ids_in(env.db))
+    assert 0 < stored < n and stored % 1000 == 0  # whole batches only
+    assert f"{stored:,} stored" in out
+    def group_alive() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    deadline = time.monotonic() + 20
+    while group_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not group_alive(), "a pool worker or the fork server outlived the import"
+    rerun = env.run("import", str(f), timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    ids = ids_in(env.db)
+    assert len(ids) == len(set(ids)) == n
