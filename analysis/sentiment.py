@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from analysis.language import LanguageDetector, StatedLanguageOnly
+from analysis.lexicon import LexiconOverrides, build_analyzer
 
 LABEL_THRESHOLD = 0.05  # VADER's own recommendation for compound: >= 0.05 positive, <= -0.05 negative
 
@@ -51,12 +50,13 @@ class Scorer(Protocol):
 
 
 class VaderScorer:
-    """vaderSentiment 3.3.2, unchanged: its scores are the reference the benchmarks compare to."""
+    """vaderSentiment 3.3.2: its scores are the reference the benchmarks compare to. A brand's
+    lexicon overrides apply to this scorer's own copy of the lexicon only."""
 
     languages = frozenset({"en"})
 
-    def __init__(self) -> None:
-        self._analyzer = SentimentIntensityAnalyzer()
+    def __init__(self, lexicon: LexiconOverrides | None = None) -> None:
+        self._analyzer = build_analyzer(lexicon)
 
     def score(self, text: str) -> Score:
         s = self._analyzer.polarity_scores(text)
@@ -77,9 +77,10 @@ class SentimentStage:
         scorers: Mapping[str, Scorer] | None = None,
         detector: LanguageDetector | None = None,
         assume_language: str | None = "en",
+        lexicon: LexiconOverrides | None = None,
     ) -> None:
         if scorers is None:
-            vader = VaderScorer()
+            vader = VaderScorer(lexicon)
             scorers = {lang: vader for lang in vader.languages}
         self.scorers = dict(scorers)
         self.detector = detector or StatedLanguageOnly()

@@ -169,7 +169,6 @@ def import_(
     workers: int | None,
 ) -> int:
     """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
-    from analysis.sentiment import SentimentStage
     from monitor.importer import import_file
     from monitor.pipeline import Ingestor
     from monitor.scoring_pool import BatchScorer
@@ -183,12 +182,14 @@ def import_(
 
     stopped: list[int] = []
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    scorer = BatchScorer(SentimentStage, workers=workers)
+    scorer = BatchScorer(workers=workers)
     try:
         summary = import_file(
             file,
             app.settings,
-            Ingestor(app.store, scorer=scorer),
+            Ingestor(
+                app.store, scorer=scorer, lexicons={b.name: b.lexicon for b in app.settings.brands.values()}
+            ),
             brand=brand,
             default_source=default_source,
             fmt=fmt,  # type: ignore[arg-type]

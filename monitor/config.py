@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from analysis.lexicon import LexiconError, LexiconOverrides
 from connectors import registry
 from connectors.errors import ConfigError
 from connectors.query import Query, parse_query
@@ -48,6 +49,8 @@ class BrandSettings(_Strict):
     name: str
     query: str
     display_name: str | None = None
+    # Words whose sentiment differs for this brand: {word = valence (-4..4) or "neutral"}.
+    lexicon: dict[str, Any] = {}
 
     @field_validator("name")
     @classmethod
@@ -139,6 +142,7 @@ class Brand:
     name: str
     query: Query
     display_name: str
+    lexicon: LexiconOverrides = field(default_factory=LexiconOverrides)
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,10 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         raw = RawSettings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_first_error(exc)}") from None
-    brands = {b.name: Brand(b.name, parse_query(b.query), b.display_name or b.name) for b in raw.brands}
+    brands = {
+        b.name: Brand(b.name, parse_query(b.query), b.display_name or b.name, _lexicon(b, i, path))
+        for i, b in enumerate(raw.brands)
+    }
     _check_unique([b.name for b in raw.brands], "brands", path)
     _check_unique([s.name for s in raw.sources], "sources", path)
     base_dir = path.resolve().parent
@@ -241,6 +248,13 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         brands=brands,
         sources=sources,
     )
+
+
+def _lexicon(brand: BrandSettings, index: int, path: Path) -> LexiconOverrides:
+    try:
+        return LexiconOverrides.parse(brand.lexicon)
+    except LexiconError as exc:
+        raise ConfigError(f"{path}: brands[{index}].lexicon.{exc.word}: {exc.reason}") from None
 
 
 def _check_unique(names: list[str], where: str, path: Path) -> None:

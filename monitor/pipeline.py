@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from analysis.evidence import combine, has_text
+from analysis.lexicon import LexiconOverrides
 from analysis.sentiment import Scored, SentimentStage
 from connectors import registry
 from connectors.errors import MonitorError, RateLimited
@@ -21,10 +23,11 @@ from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
-from monitor.scoring_pool import BatchScorer
+from monitor.scoring_pool import BatchScorer, stage_for_lexicon
 from monitor.storage.store import CursorUpdate, Store
 
 log = logging.getLogger(__name__)
+NO_OVERRIDES = LexiconOverrides()
 
 
 def text_for_scoring(m: Mention) -> str:
@@ -56,13 +59,17 @@ class Ingestor:
         sentiment: SentimentStage | None = None,
         clock: Clock | None = None,
         scorer: BatchScorer | None = None,
+        lexicons: Mapping[str, LexiconOverrides] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         if scorer is None:
-            stage = sentiment or SentimentStage()
-            scorer = BatchScorer(lambda: stage, workers=1)  # in-process; `monitor import` passes a pool
+            # In-process; `monitor import` passes one with a process pool.
+            scorer = BatchScorer(
+                stage_for_lexicon if sentiment is None else (lambda _lex: sentiment), workers=1
+            )
         self.scorer = scorer
+        self.lexicons = dict(lexicons or {})  # brand -> its lexicon overrides
 
     def ingest(
         self, mentions: Sequence[Mention], *, query: Query | None = None, cursor: CursorUpdate | None = None
@@ -91,15 +98,23 @@ class Ingestor:
                 result.duplicates += 1
         now = self.clock.now()
         kept = list(unique.values())
-        scores = self.scorer.score_many([(text_for_scoring(m), m.lang) for m in kept])
-        rows = [self._row(m, scored, now) for m, scored in zip(kept, scores, strict=True)]
+        texts = [text_for_scoring(m) for m in kept]
+        with_text = [i for i, text in enumerate(texts) if has_text(text)]
+        scored = self.scorer.score_many(
+            [(texts[i], kept[i].lang, self.lexicons.get(kept[i].brand, NO_OVERRIDES)) for i in with_text]
+        )
+        by_index = dict(zip(with_text, scored, strict=True))
+        rows = [self._row(m, by_index.get(i), now) for i, m in enumerate(kept)]
         stored = self.store.store_mentions(rows, cursor, now=now)
         result.stored += stored.inserted
         result.duplicates += stored.duplicates  # a concurrent writer got there first
         return result
 
-    def _row(self, m: Mention, scored: Scored, now: datetime) -> dict[str, Any]:
-        s = scored.score
+    def _row(self, m: Mention, scored: Scored | None, now: datetime) -> dict[str, Any]:
+        # A review whose text cannot be scored (no text, or a language no scorer reads) takes its
+        # sentiment from its stars (analysis/evidence.py, docs/sentiment.md).
+        s = combine(scored.score if scored else None, m.rating).score
+        lang = scored.lang if scored else m.lang
         return {
             "source": m.source,
             "native_id": m.native_id,
@@ -110,7 +125,7 @@ class Ingestor:
             "title": m.title,
             "url": m.url,
             "author": m.author,
-            "lang": scored.lang,
+            "lang": lang,
             "rating": m.rating,
             "engagement": m.engagement,
             "reach": m.reach,
@@ -159,7 +174,9 @@ class Poller:
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
-        self.ingestor = Ingestor(store, sentiment, self.clock)
+        self.ingestor = Ingestor(
+            store, sentiment, self.clock, lexicons={b.name: b.lexicon for b in settings.brands.values()}
+        )
         self.stop = stop or threading.Event()
         self._connectors: dict[str, Connector] = {}
         self._lock = threading.Lock()

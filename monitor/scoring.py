@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from analysis.evidence import combine, has_text
 from analysis.sentiment import SentimentStage
 from connectors.errors import InputError
 from connectors.records import FileFormat, read_records
@@ -51,8 +52,20 @@ def score_file(
             summary.rejected += 1
             continue
         lang = str(fields.get("lang") or "").strip().lower() or None
-        result = stage.score(fields["text"], lang)
-        s = result.score
+        try:
+            rating = _rating(fields.get("rating"))
+        except ValueError as exc:
+            problem = f"rating: {exc}"
+            if strict:
+                raise InputError(f"{where}: {problem}") from None
+            log.warning("%s: %s (skipped)", where, problem)
+            summary.rejected += 1
+            continue
+        text = fields["text"]
+        result = stage.score(text, lang) if has_text(text) else None
+        # The same rule as stored mentions: stars decide only when the text cannot be scored.
+        s = combine(result.score if result else None, rating).score
+        lang = result.lang if result else lang
         out.write(
             json.dumps(
                 {
@@ -62,7 +75,7 @@ def score_file(
                     "neu": s.neu,
                     "neg": s.neg,
                     "label": s.label,
-                    "lang": result.lang,
+                    "lang": lang,
                     "scored": s.scored,
                 },
                 ensure_ascii=False,
@@ -74,3 +87,12 @@ def score_file(
         else:
             summary.unscored += 1
     return summary
+
+
+def _rating(value: object) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    if number != int(number) or not 1 <= number <= 5:
+        raise ValueError(f"expected 1-5, got {value!r}")
+    return int(number)

@@ -20,12 +20,35 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 
+from analysis.lexicon import LexiconOverrides
 from analysis.sentiment import Score, Scored, SentimentStage
 
-Item = tuple[str, str | None]  # (text, stated language)
+Item = tuple[str, str | None, LexiconOverrides]  # (text, stated language, the brand's lexicon)
+StageFactory = Callable[[LexiconOverrides], SentimentStage]
 _Row = tuple[float | None, float | None, float | None, float | None, str, str | None]
 
-_WORKER_STAGE: SentimentStage | None = None
+
+def stage_for_lexicon(lexicon: LexiconOverrides) -> SentimentStage:
+    """The default factory (a module-level function, so it pickles to the workers)."""
+    return SentimentStage(lexicon=lexicon)
+
+
+class _Stages:
+    """One SentimentStage per brand lexicon, built on first use."""
+
+    def __init__(self, factory: StageFactory) -> None:
+        self.factory = factory
+        self.stages: dict[LexiconOverrides, SentimentStage] = {}
+
+    def score(self, item: Item) -> Scored:
+        text, lang, lexicon = item
+        stage = self.stages.get(lexicon)
+        if stage is None:
+            stage = self.stages[lexicon] = self.factory(lexicon)
+        return stage.score(text, lang)
+
+
+_WORKER: _Stages | None = None
 
 
 @contextlib.contextmanager
@@ -43,18 +66,18 @@ def _signals_ignored() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _init_worker(factory: Callable[[], SentimentStage]) -> None:
+def _init_worker(factory: StageFactory) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    global _WORKER_STAGE
-    _WORKER_STAGE = factory()
+    global _WORKER
+    _WORKER = _Stages(factory)
 
 
 def _score_chunk(items: Sequence[Item]) -> list[_Row]:
-    assert _WORKER_STAGE is not None, "worker not initialised"
+    assert _WORKER is not None, "worker not initialised"
     out: list[_Row] = []
-    for text, lang in items:
-        r = _WORKER_STAGE.score(text, lang)
+    for item in items:
+        r = _WORKER.score(item)
         s = r.score
         out.append((s.compound, s.pos, s.neu, s.neg, s.label, r.lang))  # plain tuples pickle fastest
     return out
@@ -70,7 +93,7 @@ class BatchScorer:
 
     def __init__(
         self,
-        factory: Callable[[], SentimentStage] = SentimentStage,
+        factory: StageFactory = stage_for_lexicon,
         *,
         workers: int | None = None,
         min_batch: int = 500,
@@ -78,7 +101,7 @@ class BatchScorer:
         cache_size: int = 200_000,
     ) -> None:
         self.factory = factory
-        self.stage = factory()
+        self.stages = _Stages(factory)
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.min_batch = min_batch
         self.chunk = chunk
@@ -99,7 +122,7 @@ class BatchScorer:
 
     def _score_uncached(self, todo: list[Item]) -> dict[Item, Scored]:
         if self.workers < 2 or len(todo) < self.min_batch:
-            return {item: self.stage.score(*item) for item in todo}
+            return {item: self.stages.score(item) for item in todo}
         pool = self._ensure_pool()
         chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
         fresh: dict[Item, Scored] = {}

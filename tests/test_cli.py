@@ -306,3 +306,16 @@ def test_export_to_a_terminal_shows_no_escape_sequences(env: Env, capsys: pytest
     out = env.dir / "out.jsonl"
     env.cli("export", "mentions", "--output", str(out), capsys=capsys)
     assert json.loads(out.read_text())["text"] == evil
+
+
+def test_score_uses_stars_when_text_is_unreadable(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    c = env.dir / "reviews.csv"
+    c.write_text(
+        "id,text,lang,rating\n1,Berbat bir uygulama,tr,1\n2,Harika,tr,\n3,Great app,en,1\n4,ok,en,9\n"
+    )
+    code, out, _ = env.cli("score", str(c), capsys=capsys)
+    assert code == 0
+    rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert (rows["1"]["compound"], rows["1"]["label"], rows["1"]["lang"]) == (-1.0, "negative", "tr")
+    assert rows["2"]["label"] == "unscored" and rows["3"]["label"] == "positive"
+    assert "4" not in rows  # a rating outside 1-5 is rejected

@@ -235,3 +235,46 @@ def test_rate_limit_deferral_and_read_budget_block_polls(env: Env) -> None:
     store.add_reads("feed", 7, now=T0 + timedelta(days=40))  # another month
     assert store.reads_in_month("feed", T0) == 42
     assert store.reads_in_month("feed", T0 + timedelta(days=40)) == 7
+
+
+def test_brand_lexicon_overrides_apply_to_that_brand_only(env: Env) -> None:
+    env.write(
+        brands='[[brands]]\nname = "acme"\nquery = "acme"\nlexicon = { crash = "neutral", killer = 1.5 }\n'
+        '[[brands]]\nname = "globex"\nquery = "globex"\n'
+    )
+    settings = load_settings(env.config)
+    store = env.store()
+    ing = Poller(settings, store, clock=FixedClock(T0)).ingestor
+    text = "The crash game is a killer"
+    ing.ingest(
+        [mention("1", text, brand="acme", assigned=True), mention("1", text, brand="globex", assigned=True)]
+    )
+    rows = {r["brand"]: r for r in store.iter_mentions()}
+    plain = VADER.polarity_scores(text)["compound"]
+    assert rows["globex"]["compound"] == plain < 0  # VADER reads "crash" and "killer" as negative
+    assert rows["acme"]["compound"] > 0  # for acme, "crash" is the product and "killer" is praise
+
+
+def test_invalid_lexicon_names_the_setting(env: Env) -> None:
+    from connectors.errors import ConfigError
+
+    env.write(brands='[[brands]]\nname = "acme"\nquery = "acme"\nlexicon = { Crash = 0 }\n')
+    with pytest.raises(ConfigError, match=r"brands\[0\]\.lexicon\.Crash: "):
+        load_settings(env.config)
+
+
+def test_star_rating_decides_when_text_cannot_be_scored(sqlite_store: Store) -> None:
+    ing = Ingestor(sqlite_store, clock=FixedClock(T0))
+    ing.ingest(
+        [
+            mention("1", "Uygulama çok kötü, sürekli çöküyor", lang="tr", rating=1, assigned=True),
+            mention("2", "", rating=5, assigned=True),
+            mention("3", "This app is wonderful", rating=1, assigned=True),  # text wins when it can be read
+            mention("4", "Das ist gut", lang="de", assigned=True),  # no stars, unreadable: unscored
+        ]
+    )
+    rows = {r["native_id"]: r for r in sqlite_store.iter_mentions()}
+    assert (rows["1"]["compound"], rows["1"]["label"], rows["1"]["pos"]) == (-1.0, "negative", None)
+    assert (rows["2"]["compound"], rows["2"]["label"]) == (1.0, "positive")
+    assert rows["3"]["label"] == "positive"
+    assert rows["4"]["label"] == "unscored" and rows["4"]["lang"] == "de"
