@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from analysis.language import LanguageDetector, StatedLanguageOnly
+from analysis.langdetect import BundledDetector
+from analysis.language import LanguageDetector
 from analysis.lexicon import LexiconOverrides, build_analyzer
 from analysis.vader_fast import FastSentimentIntensityAnalyzer
 
+_NOT_A_LANGUAGE = frozenset({"", "und", "zxx", "qme", "qht", "qam", "qst", "art"})
 LABEL_THRESHOLD = 0.05  # VADER's own recommendation for compound: >= 0.05 positive, <= -0.05 negative
 
 
@@ -86,13 +88,17 @@ class SentimentStage:
             vader = VaderScorer(lexicon)
             scorers = {lang: vader for lang in vader.languages}
         self.scorers = dict(scorers)
-        self.detector = detector or StatedLanguageOnly()
-        # Until a detector is configured, text whose source states no language is taken to be
-        # English (VADER's language). Text stated to be another language is never scored.
+        self.detector = detector or BundledDetector()
+        # Text whose language neither the source nor the detector can tell (too short, too
+        # uncertain) is taken to be English, VADER's language: a near-neutral score for the few
+        # foreign posts among them is a smaller error than leaving short English posts unscored.
+        # Its language is stored as unknown (None), so status can count it.
         self.assume_language = assume_language
 
     def score(self, text: str, lang: str | None = None) -> Scored:
-        lang = lang or self.detector.detect(text)
+        stated = (lang or "").split("-")[0].split("_")[0].lower()
+        # Platforms state placeholders too (X: "und", "zxx", "qme", ...): detect those.
+        lang = stated if stated not in _NOT_A_LANGUAGE else self.detector.detect(text)
         scorer = self.scorers.get(lang or self.assume_language or "")
         if scorer is None:
             return Scored(UNSCORED, lang)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 
+from analysis.langdetect import BundledDetector
 from analysis.lexicon import LexiconOverrides
 from analysis.sentiment import Score, Scored, SentimentStage
 
@@ -71,6 +72,8 @@ def _init_worker(factory: StageFactory) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     global _WORKER
     _WORKER = _Stages(factory)
+    _WORKER.score(("warm up", "en", LexiconOverrides()))  # load the models once per worker, not per task
+    BundledDetector().load()
 
 
 def _score_chunk(items: Sequence[Item]) -> list[_Row]:

@@ -179,6 +179,7 @@ def test_sigterm_to_the_process_group_mid_parallel_import_exits_cleanly(env: Env
     stored = len(ids_in(env.db))
     assert 0 < stored < n and stored % 1000 == 0  # whole batches only
     assert f"{stored:,} stored" in out
+
     def group_alive() -> bool:
         try:
             os.killpg(proc.pid, 0)

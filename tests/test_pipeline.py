@@ -278,3 +278,21 @@ def test_star_rating_decides_when_text_cannot_be_scored(sqlite_store: Store) -> 
     assert (rows["2"]["compound"], rows["2"]["label"]) == (1.0, "positive")
     assert rows["3"]["label"] == "positive"
     assert rows["4"]["label"] == "unscored" and rows["4"]["lang"] == "de"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "scored"),
+    [
+        ("I really love the new Acme update, it works great", "en", True),
+        ("新版本的应用程序非常好用，我很喜欢", "zh", False),
+        ("Мне очень нравится новое обновление приложения", "ru", False),
+        ("Yeni güncelleme gerçekten çok güzel olmuş, teşekkürler", "tr", False),
+        ("新しいアップデートはとても使いやすいです", "ja", False),
+    ],
+)
+def test_language_routing_detects_when_the_source_states_nothing(text: str, lang: str, scored: bool) -> None:
+    result = SentimentStage().score(text, None)
+    assert result.lang == lang
+    assert result.score.scored is scored  # only English has a scorer; the rest is unscored, not neutral
+    placeholder = SentimentStage().score(text, "und")  # X's "undetermined" is detected too
+    assert placeholder.lang == lang

@@ -1,0 +1,180 @@
+"""Language detection: routing samples, unknown text, determinism, threads, offline bundled model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from analysis.langdetect import BundledDetector, clean
+from analysis.language import LanguageDetector
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SAMPLES = {
+    "en": [
+        "The new update is great, sync finally works on my phone.",
+        "Acme support never answered my ticket. Really disappointed.",
+        "Can't believe how slow the app got after 4.2 😡",
+        "LOVE THE NEW DARK MODE IN ACME!!!",
+    ],
+    "zh": [
+        "这个应用太好用了，同步速度很快。",
+        "客服一直没有回复我的邮件，非常失望。",
+        "更新以后经常闪退",
+    ],
+    "ru": [
+        "Приложение стало работать гораздо быстрее после обновления.",
+        "Поддержка так и не ответила на моё письмо, очень разочарован.",
+        "Отличное приложение, пользуюсь каждый день!",
+    ],
+    "tr": [
+        "Uygulama son güncellemeden sonra çok yavaşladı.",
+        "Destek ekibi sorunumu hemen çözdü, çok teşekkürler!",
+        "Bu uygulamayı herkese tavsiye ederim.",
+    ],
+    "ja": [
+        "このアプリは本当に便利です。毎日使っています。",
+        "アップデートしてから同期ができなくなりました。",
+        "サポートの対応がとても早くて助かりました！",
+    ],
+    "es": [
+        "La aplicación funciona muy bien, la recomiendo a todo el mundo.",
+        "El soporte no contesta nunca y la sincronización falla cada día.",
+    ],
+    "de": [
+        "Die App ist seit dem letzten Update deutlich langsamer geworden.",
+        "Der Kundendienst hat mir sehr schnell geholfen, vielen Dank!",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def detector() -> BundledDetector:
+    return BundledDetector().load()
+
+
+def test_implements_the_protocol(detector):
+    assert isinstance(detector, BundledDetector)
+    assert callable(detector.detect)
+    typed: LanguageDetector = detector  # static check: BundledDetector satisfies the protocol
+    assert typed.detect("This is a sentence in English.") == "en"
+
+
+@pytest.mark.parametrize(("lang", "text"), [(lang, t) for lang, texts in SAMPLES.items() for t in texts])
+def test_routing_samples(detector, lang, text):
+    assert detector.detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "😀😀😀", "👍", "https://example.com/some/path?x=1", "@acme #acme", "12345 !!!", "ok"],
+)
+def test_nothing_to_tell_gives_none(detector, text):
+    assert detector.detect(text) is None
+
+
+def test_single_ideograph_and_kana_are_still_called(detector):
+    assert detector.detect("好") == "zh"
+    assert detector.detect("すごい") == "ja"
+    assert detector.detect("좋아요") == "ko"
+
+
+def test_handles_urls_and_emoji_around_text(detector):
+    text = "@AcmeSupport the app crashed again 😤 https://acme.example/status #acme"
+    assert detector.detect(text) == "en"
+    assert clean(text) == "the app crashed again"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # raw py3langid calls each of these Dutch, Welsh, Italian, French or Swahili
+        "Acme 4.1.2 is SO GOOD.",
+        "fwiw NOT HAPPY WITH ACMEAPP RIGHT NOW.",
+        "WTF?",
+        "Bad santa BAD",
+        "Pizza time.",
+        "So annoyed",
+        "LMAO, AMAZING!",
+        "Damn typos :(",
+    ],
+)
+def test_short_english_is_never_another_language(detector, text):
+    # too little evidence gives None (the pipeline's "unknown"), never a foreign code
+    assert detector.detect(text) in ("en", None)
+
+
+def test_english_shortcut_agrees_with_the_model():
+    fast, slow = BundledDetector(), BundledDetector(english_shortcut=False)
+    for text in SAMPLES["en"][:3]:
+        assert fast.detect(text) == slow.detect(text) == "en"
+    # a non-English sentence with English words in it goes to the model, not the shortcut
+    assert fast.detect("Die App ist the best, aber der Sync ist kaputt.") == "de"
+
+
+def test_codes_are_iso_639_1(detector):
+    texts = [t for texts in SAMPLES.values() for t in texts]
+    for got in detector.detect_many(texts):
+        assert got is None or (len(got) == 2 and got.islower())
+
+
+def test_deterministic(detector):
+    texts = [t for texts in SAMPLES.values() for t in texts] + ["Yay yay yay", "fun!!", "hmm. Maybe."]
+    first = detector.detect_many(texts)
+    assert detector.detect_many(texts) == first
+    assert BundledDetector().detect_many(texts) == first
+
+
+def test_thread_safe(detector):
+    texts = [t for texts in SAMPLES.values() for t in texts] * 20
+    expected = [detector.detect(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(BundledDetector().detect, texts))
+    assert got == expected
+
+
+def test_no_network(detector, socket_disabled):
+    # pytest-socket blocks every socket here; detection must not need one
+    assert detector.detect("Приложение стало работать гораздо быстрее.") == "ru"
+
+
+def test_model_loads_from_the_installed_package(tmp_path):
+    """A fresh interpreter, offline, empty HOME and caches: the bundled model alone is used."""
+    code = (
+        "import py3langid.langid as m, pathlib\n"
+        "from analysis.langdetect import BundledDetector\n"
+        "d = BundledDetector().load()\n"
+        "assert d.detect('Bu uygulamayı herkese tavsiye ederim.') == 'tr'\n"
+        "model = m.MODEL_DIR / m.MODEL_FILE\n"
+        "assert model.is_file() and 'site-packages' in str(model.resolve()), model\n"
+        "import socket\n"
+        "print('ok')\n"
+    )
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HF_HUB_OFFLINE": "1",
+        "NO_PROXY": "*",
+        "http_proxy": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "PYTHONPATH": str(ROOT),
+    }
+    # socket.socket is replaced before anything is imported, so any connection attempt fails loudly
+    guard = (
+        "import socket\n"
+        "def _no(*a, **k): raise RuntimeError('network used')\n"
+        "socket.socket.connect = _no\n"
+        "socket.create_connection = _no\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", guard + code], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+    assert not (tmp_path / "cache").exists()
