@@ -139,7 +139,7 @@ class AppStoreConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = timedelta(seconds=float(getattr(spec, "overlap", 300.0)))
+        self.overlap = timedelta(seconds=spec.overlap)
         self.client = HttpClient(
             spec.base_url or ITUNES_API,
             source=spec.name,

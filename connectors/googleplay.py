@@ -103,7 +103,7 @@ class GooglePlayConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = timedelta(seconds=float(getattr(spec, "overlap", 300.0)))
+        self.overlap = timedelta(seconds=spec.overlap)
         account = load_service_account(
             self.options.service_account_file, source_name=spec.name, base_dir=spec.base_dir
         )

@@ -103,7 +103,7 @@ class HackerNewsConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = int(getattr(spec, "overlap", 300.0))
+        self.overlap = int(spec.overlap)
         self._tags = "(" + ",".join(self.options.tags) + ")"  # ORed, as HN's own site asks: (story)
         self.client = HttpClient(
             spec.base_url or HN_API,

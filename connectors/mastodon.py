@@ -124,7 +124,7 @@ class MastodonConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = float(getattr(spec, "overlap", 300.0))
+        self.overlap = spec.overlap
         if not spec.base_url:
             raise ConfigError(
                 f"source {spec.name!r}: a mastodon source needs base_url, the instance to read "

@@ -79,7 +79,7 @@ class RssConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = timedelta(seconds=float(getattr(spec, "overlap", 300.0)))
+        self.overlap = timedelta(seconds=spec.overlap)
         self._now = now
         parts = urlsplit(self.options.url)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

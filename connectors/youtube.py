@@ -104,7 +104,7 @@ class YouTubeConnector:
     ) -> None:
         self.spec = spec
         self.options: Options = spec.options
-        self.overlap = timedelta(seconds=float(getattr(spec, "overlap", 300.0)))
+        self.overlap = timedelta(seconds=spec.overlap)
         self._now = now
         self._key = credential(
             "youtube", "api_key", source_name=spec.name, options=self.options, base_dir=spec.base_dir
