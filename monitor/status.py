@@ -90,6 +90,13 @@ def status_data(settings: Settings, store: Store, now: datetime) -> dict[str, An
         b["sources"][row["source"]] += row["n"]
         newest = _iso(row["newest"])
         b["newest"] = max(filter(None, [b["newest"], newest]), default=None)
+    for row in store.language_counts():
+        b = brands.get(row["brand"])
+        if b is not None:  # what the monitor cannot read, per language, so nobody mistakes it for neutral
+            b.setdefault("languages", {})[row["lang"] or "unknown"] = {
+                "total": row["n"],
+                "unscored": int(row["unscored"] or 0),
+            }
     for b in brands.values():
         b["labels"] = {label: b["labels"][label] for label in LABELS}
         b["sources"] = dict(b["sources"])
@@ -139,4 +146,12 @@ def render_status(data: dict[str, Any], console: Console) -> None:
             *(f"{b['labels'][lab]:,}" for lab in LABELS),
             Text(_short_time(b["newest"])),
         )
+    console.print(table)
+    table = Table(title="languages (unscored: text no configured scorer can read)", title_justify="left")
+    for col in ("brand", "language", "mentions", "unscored", "unscored share"):
+        table.add_column(col, justify="left" if col in {"brand", "language"} else "right")
+    for name, b in sorted(data["brands"].items()):
+        for lang, c in b.get("languages", {}).items():
+            share = c["unscored"] / c["total"] if c["total"] else 0.0
+            table.add_row(Text(name), Text(lang), f"{c['total']:,}", f"{c['unscored']:,}", f"{share:.0%}")
     console.print(table)

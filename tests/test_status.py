@@ -56,3 +56,32 @@ def test_status_table_shows_circuit_deferral_and_warnings(
     code, out, _ = env.cli("status", "--format", "json", capsys=capsys)
     data = json.loads(out)
     assert data["sources"][0]["consecutive_failures"] == 5 and data["sources"][0]["circuit_open_until"]
+
+
+def test_unscored_share_per_language_is_shown(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    src = env.dir / "m.jsonl"
+    rows = [
+        ("1", "acme is great", "en"),
+        ("2", "acme es genial", "es"),
+        ("3", "acme es malo", "es"),
+        ("4", "acme ist gut", "de"),
+    ]
+    src.write_text(
+        "".join(
+            json.dumps(
+                {"id": i, "text": t, "lang": lang, "brand": "acme", "created_at": "2026-11-01T10:00:00Z"}
+            )
+            + "\n"
+            for i, t, lang in rows
+        )
+    )
+    assert env.cli("import", str(src), capsys=capsys)[0] == 0
+    code, out, _ = env.cli("status", "--format", "json", capsys=capsys)
+    langs = json.loads(out)["brands"]["acme"]["languages"]
+    assert langs == {
+        "es": {"total": 2, "unscored": 2},
+        "en": {"total": 1, "unscored": 0},
+        "de": {"total": 1, "unscored": 1},
+    }
+    code, out, _ = env.cli("status", capsys=capsys)
+    assert code == 0 and "unscored share" in out and "100%" in out

@@ -183,6 +183,18 @@ class Store:
         with self.atomic(write=False) as conn:
             return list(conn.execute(q).mappings())
 
+    def language_counts(self) -> list[sa.RowMapping]:
+        """Per brand and language: mentions and how many of them are unscored."""
+        m = schema.mentions
+        unscored = sa.func.sum(sa.case((m.c.label == "unscored", 1), else_=0))
+        q = (
+            sa.select(m.c.brand, m.c.lang, sa.func.count().label("n"), unscored.label("unscored"))
+            .group_by(m.c.brand, m.c.lang)
+            .order_by(m.c.brand, sa.func.count().desc())
+        )
+        with self.atomic(write=False) as conn:
+            return list(conn.execute(q).mappings())
+
     def count_mentions(self, brand: str | None = None) -> int:
         m = schema.mentions
         q = sa.select(sa.func.count()).select_from(m)
