@@ -153,3 +153,18 @@ def test_mention_counts_group_by_brand_source_label(store: Store) -> None:
 def test_schema_tables_exist(store: Store) -> None:
     names = set(sa.inspect(store.engine).get_table_names())
     assert set(schema.metadata.tables) <= names
+
+
+def test_sqlite_fast_path_stores_what_sqlalchemy_would(sqlite_store: Store) -> None:
+    """The bulk insert bypasses SQLAlchemy's bind processing: stored bytes must not differ."""
+    when = datetime(2026, 11, 4, 9, 5, 7, 1234, tzinfo=UTC)
+    sqlite_store.store_mentions([row("fast", created=when, raw={"a": 1}, extra=None)], now=NOW)
+    with sqlite_store.engine.begin() as conn:
+        conn.execute(sa.insert(schema.mentions).values(row("slow", created=when, raw={"a": 1}, extra=None)))
+        stored = {
+            r[0]: r[1:]
+            for r in conn.exec_driver_sql(
+                "SELECT native_id, created_at, ingested_at, raw, typeof(raw), extra, scored FROM mentions"
+            )
+        }
+    assert stored["fast"] == stored["slow"]

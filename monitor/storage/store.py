@@ -7,10 +7,12 @@ it, so a crash at any point loses nothing committed and stores nothing twice.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +111,9 @@ class Store:
         """Insert mention rows and move the cursor, in ONE transaction."""
         inserted = 0
         with self.atomic() as conn:
-            for start in range(0, len(rows), _INSERT_CHUNK):
+            if self.dialect == "sqlite" and rows:
+                inserted = _sqlite_insert_mentions(conn, rows)
+            for start in range(0, len(rows) if self.dialect != "sqlite" else 0, _INSERT_CHUNK):
                 chunk = rows[start : start + _INSERT_CHUNK]
                 stmt = (
                     self._insert(schema.mentions)
@@ -283,3 +287,48 @@ class Store:
         h = schema.connector_health
         with self.atomic(write=False) as conn:
             return list(conn.execute(sa.select(h).order_by(h.c.source_name)).mappings())
+
+
+# -- the SQLite fast path ---------------------------------------------------------------------------
+
+_MENTION_COLUMNS = tuple(c.name for c in schema.mentions.columns if c.name != "id")
+_SQLITE_INSERT = (
+    f"INSERT INTO mentions ({', '.join(_MENTION_COLUMNS)}) VALUES ({', '.join('?' * len(_MENTION_COLUMNS))}) "
+    "ON CONFLICT (source, native_id, brand) DO NOTHING"
+)
+_TIMES = frozenset({"created_at", "ingested_at"})
+_JSONS = frozenset({"raw", "extra"})
+
+
+def _sqlite_value(name: str, value: Any) -> Any:
+    """What SQLAlchemy's UTCDateTime / JSON / Boolean types would bind, without their per-row cost."""
+    if value is None:
+        return None
+    if name in _TIMES:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to a UTC column")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+    if name in _JSONS:
+        return json.dumps(value)
+    if name == "scored":
+        return int(value)
+    return value
+
+
+def _sqlite_insert_mentions(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Bulk insert through the DB-API cursor: the import's hot path spends more time in SQLAlchemy's
+    per-row bind processing than in SQLite. Same statement semantics (ON CONFLICT DO NOTHING on the
+    identity key), same stored formats (tests/test_store.py runs the contract on both paths' output),
+    and the same transaction as the cursor update that follows. Inserted rows are counted with
+    sqlite3's total_changes, which counts exactly the rows this statement inserted."""
+    raw = conn.connection.driver_connection
+    try:
+        params = [tuple(_sqlite_value(c, row.get(c)) for c in _MENTION_COLUMNS) for row in rows]
+    except ValueError as exc:
+        raise sa.exc.StatementError(str(exc), _SQLITE_INSERT, None, exc) from None
+    before = raw.total_changes
+    try:
+        raw.cursor().executemany(_SQLITE_INSERT, params)
+    except sqlite3.DatabaseError as exc:  # the same exception classes callers get from SQLAlchemy
+        raise sa.exc.DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.DatabaseError) from exc
+    return raw.total_changes - before
