@@ -571,6 +571,7 @@ def test_praw_runs_against_a_replayed_cassette(replay: Replay) -> None:
         client_id="id",
         client_secret="secret",
         user_agent="monitor-test",
+        check_for_updates=False,  # praw would ask PyPI for a newer version: no network in tests
         reddit_url=replay.url,
         oauth_url=replay.url,
     )
