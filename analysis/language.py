@@ -1,8 +1,8 @@
-"""The place where language detection plugs in.
+"""The interface language detection plugs in through.
 
-The foundation only trusts a language the source states (Twitter's `lang`, a CSV `lang`
-column). The sentiment issue adds a detector that ships its model inside its package; it only
-has to implement `LanguageDetector`.
+A language the source states (X's `lang`, a CSV `lang` column) always wins; otherwise the
+sentiment stage asks a `LanguageDetector`. The bundled one is `analysis.langdetect.BundledDetector`
+(model inside its package, nothing downloaded); another only has to implement this protocol.
 """
 
 from __future__ import annotations
@@ -14,10 +14,3 @@ class LanguageDetector(Protocol):
     def detect(self, text: str) -> str | None:
         """ISO 639-1 code, or None when the language cannot be told."""
         ...
-
-
-class StatedLanguageOnly:
-    """Detects nothing: the pipeline then uses the language stated by the source, if any."""
-
-    def detect(self, text: str) -> str | None:
-        return None

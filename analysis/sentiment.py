@@ -1,8 +1,8 @@
 """Sentiment scoring behind a per-language scorer interface.
 
 English goes through vaderSentiment; text in a language no scorer handles is *unscored*: it is
-counted in volume but never passed off as neutral. Language detection plugs in through
-`analysis.language` (the sentiment issue adds a real detector there).
+counted in volume but never passed off as neutral. The language is the one the source states,
+else the detector's (`analysis.language` protocol, `analysis.langdetect` by default).
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# Every type DESIGN.md names. A type mapped to None is planned but not built in this version:
-# settings that use it are rejected with a clear message rather than failing at poll time.
-CONNECTOR_MODULES: dict[str, str | None] = {
+# Every type DESIGN.md names, and the module that implements it.
+CONNECTOR_MODULES: dict[str, str] = {
     "file": "connectors.file",
     "reddit": "connectors.reddit",
     "x": "connectors.x",
@@ -29,13 +28,6 @@ def known_types() -> list[str]:
     return sorted(CONNECTOR_MODULES)
 
 
-def available_types() -> list[str]:
-    return sorted(t for t, mod in CONNECTOR_MODULES.items() if mod)
-
-
 def connector_module(type_name: str) -> ModuleType:
-    """The module implementing `type_name`; KeyError / LookupError for unknown or unbuilt types."""
-    module = CONNECTOR_MODULES[type_name]
-    if module is None:
-        raise LookupError(f"the {type_name!r} connector is not part of this version yet")
-    return importlib.import_module(module)
+    """The module implementing `type_name` (KeyError for an unknown type; settings reject those)."""
+    return importlib.import_module(CONNECTOR_MODULES[type_name])

@@ -98,11 +98,6 @@ class SourceSettings(BaseModel):
     def _type(cls, v: str) -> str:
         if v not in registry.CONNECTOR_MODULES:
             raise ValueError(f"unknown source type {v!r} (known: {', '.join(registry.known_types())})")
-        if registry.CONNECTOR_MODULES[v] is None:
-            raise ValueError(
-                f"the {v!r} connector is not part of this version yet "
-                f"(available: {', '.join(registry.available_types())})"
-            )
         return v
 
     @field_validator("base_url")

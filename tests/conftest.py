@@ -97,6 +97,12 @@ def env(tmp_path: Path) -> Env:
 
 
 @pytest.fixture
+def sleeps() -> list[float]:
+    """Pass `sleeps.append` as a connector's `sleep`: tests see the waits and never really sleep."""
+    return []
+
+
+@pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
     yield store

@@ -37,11 +37,6 @@ RECORDED_APP = "1404176564"
 RECORDED_PAGE = f"/jp/rss/customerreviews/page=1/id={RECORDED_APP}/sortby=mostrecent/json"
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay, tmp_path: Path, sleeps: list[float], *, policy: HttpPolicy = POLICY, **options: Any
 ) -> AppStoreConnector:

@@ -57,11 +57,6 @@ class Clock:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

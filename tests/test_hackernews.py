@@ -34,11 +34,6 @@ T0 = 1793782800  # 2026-11-04T09:00:00Z, the time base of the fixtures
 POLICY = HttpPolicy(connect_timeout=2, read_timeout=5, max_attempts=3, backoff_base=1, time_budget=60)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(replay: Replay, tmp_path: Path, sleeps: list[float], **options: Any) -> HackerNewsConnector:
     spec = SourceSpec(
         name="hn-main",

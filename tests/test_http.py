@@ -41,11 +41,6 @@ SOURCE = "testsrc"
 POLICY = HttpPolicy(connect_timeout=2, read_timeout=5, max_attempts=4, backoff_base=1, backoff_cap=60)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def make_client(base_url: str, sleeps: list[float], **kwargs: object) -> HttpClient:
     options: dict[str, object] = {
         "source": SOURCE,

@@ -48,11 +48,6 @@ def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MONITOR_MASTODON_ACCESS_TOKEN", raising=False)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay, tmp_path: Path, sleeps: list[float], *, base_url: str | None = None, **options: Any
 ) -> MastodonConnector:

@@ -59,11 +59,6 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_REDDIT_USER_AGENT", AGENT)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay, tmp_path: Path, sleeps: list[float], *, policy: HttpPolicy = POLICY, **options: Any
 ) -> RedditConnector:

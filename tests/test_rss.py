@@ -45,11 +45,6 @@ def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay,
     tmp_path: Path,

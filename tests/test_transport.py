@@ -31,11 +31,6 @@ POLICY = HttpPolicy(connect_timeout=2, read_timeout=5, max_attempts=4, backoff_b
 SECRET = "tok-SUPERSECRET-123456"
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def session_for(replay: Replay, sleeps: list[float], **kwargs: object) -> requests.Session:
     options: dict[str, object] = {
         "source": "src",

@@ -57,11 +57,6 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_X_BEARER_TOKEN", TOKEN)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay, tmp_path: Path, sleeps: list[float], *, policy: HttpPolicy = POLICY, **options: Any
 ) -> XConnector:

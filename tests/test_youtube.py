@@ -61,11 +61,6 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_YOUTUBE_API_KEY", KEY)
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
 def connector(
     replay: Replay,
     tmp_path: Path,
