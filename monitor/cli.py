@@ -94,7 +94,6 @@ def run(app: App) -> int:
 
     # Under systemd or a pipe, show each line as it happens rather than when a buffer fills.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "Added job ..." per job is noise
     return Daemon(app.settings, app.store).run()
 
 

@@ -39,7 +39,8 @@ def setup_logging(level: str) -> None:
     handler._monitor = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    if level.upper() != "DEBUG":  # migration chatter is noise unless debugging
+    if level.upper() != "DEBUG":  # migration chatter and "Added job ..." per job are noise unless debugging
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # urllib3 logs full request URLs, query-string API keys included: never below WARNING.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
