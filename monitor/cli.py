@@ -323,6 +323,13 @@ def _open_out(path: Path | None) -> Iterator[TextIO]:
         yield fh
 
 
+# Commands that live in their own modules (one module per command family).
+# -- issue 6 (backtest) registers its command here --
+# -- issue 6 (alerts) registers its commands here --
+# -- issue 7 (surveys, index) registers its commands here --
+# -- issue 8 (report) registers its command here --
+
+
 def run_main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status: one line on stderr for every user mistake."""
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)

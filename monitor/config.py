@@ -119,6 +119,10 @@ class RawSettings(_Strict):
     daemon: DaemonSettings = DaemonSettings()
     brands: list[BrandSettings] = Field(min_length=1)
     sources: list[SourceSettings] = []
+    # -- issue 6 (detection) adds its section field here --
+    # -- issue 6 (alerts) adds its section field here --
+    # -- issue 7 (surveys, index) adds its section fields here --
+    # -- issue 8 (report) adds its section field here --
 
     @field_validator("timezone")
     @classmethod
@@ -167,6 +171,10 @@ class Settings:
     daemon: DaemonSettings
     brands: dict[str, Brand]
     sources: dict[str, Source]
+    # -- issue 6 (detection) adds its section here --
+    # -- issue 6 (alerts) adds its section here --
+    # -- issue 7 (surveys, index) adds its sections here --
+    # -- issue 8 (report) adds its section here --
 
     def brand(self, name: str) -> Brand:
         if name not in self.brands:
@@ -242,6 +250,10 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         daemon=raw.daemon,
         brands=brands,
         sources=sources,
+        # -- issue 6 (detection) passes its section here --
+        # -- issue 6 (alerts) passes its section here --
+        # -- issue 7 (surveys, index) passes its sections here --
+        # -- issue 8 (report) passes its section here --
     )
 
 

@@ -129,6 +129,9 @@ class Daemon:
         )
         for src, brand in self.poller.jobs():
             self._add_poll_job(src, brand)
+        # -- issue 6 (alerts) adds its timer job here --
+        # -- issue 7 (index) adds its daily snapshot job here --
+        # -- issue 8 (report) adds its weekly report job here --
         self.scheduler.start()
 
     def _add_poll_job(self, src: Source, brand: str) -> None:
@@ -163,3 +166,4 @@ class Daemon:
             return
         if outcome.ok and outcome.result.stored:
             log.info("%s/%s: stored %d new mentions", src.name, brand, outcome.result.stored)
+        # -- issue 6 (alerts) evaluates rules after each poll here --

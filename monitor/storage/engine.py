@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 
 from connectors.errors import StorageError
 
-SCHEMA_HEAD = "0003"  # tests/test_migrations.py checks this equals the newest migration script
+SCHEMA_HEAD = "0004"  # tests/test_migrations.py checks this equals the newest migration script
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

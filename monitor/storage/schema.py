@@ -165,3 +165,44 @@ index_snapshots = sa.Table(
     sa.Column("computed_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("brand", "period", "period_start"),
 )
+
+# What a rule remembers between evaluations (hysteresis state, the last bucket judged, the last
+# mention a per-mention rule has seen), keyed by the rule's identity. JSON so rules can evolve.
+rule_state = sa.Table(
+    "rule_state",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("state", JSONType, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Customer counts per period (retention, churn) and the CLV inputs, from a CSV or settings.toml.
+customer_periods = sa.Table(
+    "customer_periods",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("brand", sa.String(100), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("customers_start", sa.Integer, nullable=False),  # S
+    sa.Column("customers_end", sa.Integer, nullable=False),  # E
+    sa.Column("customers_new", sa.Integer, nullable=False),  # N
+    sa.Column("avg_margin", sa.Float),  # m, per period
+    sa.Column("discount_rate", sa.Float),  # d, per period
+    sa.Column("origin", sa.String(200), nullable=False),  # file name or "settings"
+    sa.Column("ingested_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("brand", "period_start", "period_end"),
+)
+
+# Weekly reports the daemon wrote, and when they were delivered, so a restart neither rewrites
+# nor re-sends a week.
+report_runs = sa.Table(
+    "report_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("week", sa.String(8), nullable=False),  # ISO week, e.g. 2026-W47
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("files", JSONType, nullable=False),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.UniqueConstraint("week"),
+)
