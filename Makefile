@@ -29,3 +29,9 @@ bench-ingest: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-* .pytest_cache
+
+# docs/report.png, the README's screenshot of a weekly report: the example data in a temporary
+# database, `monitor report --week 2026-W45`, headless Chromium (apt-get install chromium).
+.PHONY: report-png
+report-png: $(STAMP)
+	$(BIN)/python docs/make_report_png.py

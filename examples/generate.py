@@ -1398,6 +1398,14 @@ CSAT_MIX = {
     "after": {1: 0.07, 2: 0.08, 3: 0.13, 4: 0.37, 5: 0.35},  # 72 %
     "late": {1: 0.05, 2: 0.06, 3: 0.11, 4: 0.38, 5: 0.40},  # 78 %
 }
+# CES on the 1-5 effort scale ("how much effort did it take?": lower is better). Outside the outage
+# most contacts are easy (mean about 2.1); during it, getting help takes real work (about 3.4).
+CES_MIX = {
+    "normal": {1: 0.30, 2: 0.38, 3: 0.20, 4: 0.09, 5: 0.03},
+    "outage": {1: 0.07, 2: 0.15, 3: 0.25, 4: 0.30, 5: 0.23},
+    "after": {1: 0.20, 2: 0.35, 3: 0.25, 4: 0.14, 5: 0.06},
+    "late": {1: 0.28, 2: 0.38, 3: 0.21, 4: 0.10, 5: 0.03},
+}
 NPS_MIX = {
     "normal": dict(enumerate((0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.05, 0.15, 0.21, 0.24, 0.23))),  # +30
     "outage": dict(enumerate((0.05, 0.04, 0.05, 0.06, 0.06, 0.08, 0.08, 0.14, 0.14, 0.15, 0.15))),  # -12
@@ -1435,6 +1443,14 @@ CSAT_COMMENTS = {
         "Please test updates before you ship them.",
     ),
 }
+CES_COMMENTS = {
+    "easy": ("Sorted in one message.", "The help article answered it.", "Quick and painless."),
+    "hard": (
+        "I had to explain the problem three times.",
+        "Took two days and a phone call.",
+        "Could not log in to even open a ticket.",
+    ),
+}
 NPS_COMMENTS = {
     "detractor": (
         "Too many problems with sync lately.",
@@ -1460,14 +1476,14 @@ NPS_COMMENTS = {
 
 
 def survey_rows(rng: random.Random, metric: str) -> list[dict[str, str]]:
-    per_week = 40 if metric == "csat" else 30
+    per_week = {"csat": 40, "nps": 30, "ces": 25}[metric]
     rows: list[dict[str, str]] = []
     seen_ids: set[str] = set()
     for week in range(WEEKS):
         week_start = START + timedelta(days=7 * week)
         n = per_week + rng.randint(-4, 4)
         stamps = sorted(survey_time(rng, week_start) for _ in range(n))
-        mixes = CSAT_MIX if metric == "csat" else NPS_MIX
+        mixes = {"csat": CSAT_MIX, "nps": NPS_MIX, "ces": CES_MIX}[metric]
         weeks_after = (week_start - EPISODE_START).days // 7 + 1  # 0 = the outage week, <0 = before
         if weeks_after == 0:
             # The outage week is split at the outage: answers sent before it look like any other week.
@@ -1504,6 +1520,8 @@ def survey_time(rng: random.Random, week_start: datetime) -> datetime:
 def survey_comment(rng: random.Random, metric: str, score: int, ts: datetime) -> str:
     if rng.random() < 0.45:
         return ""  # most people skip the free-text box
+    if metric == "ces":
+        return rng.choice(CES_COMMENTS["easy" if score <= 2 else "hard"]) if score != 3 else ""
     if metric == "csat":
         band = "low" if score <= 2 else "mid" if score == 3 else "high"
         if band == "low" and EPISODE_START <= ts < EPISODE_START + timedelta(days=4) and rng.random() < 0.7:
@@ -1621,6 +1639,7 @@ def write_all(out: Path, seed: int) -> list[Mention]:
     survey_columns = ("respondent_id", "submitted_at", "score", "segment", "comment")
     write_csv(out / "surveys" / "csat_acme.csv", survey_columns, survey_rows(random.Random(seed + 3), "csat"))
     write_csv(out / "surveys" / "nps_acme.csv", survey_columns, survey_rows(random.Random(seed + 4), "nps"))
+    write_csv(out / "surveys" / "ces_acme.csv", survey_columns, survey_rows(random.Random(seed + 5), "ces"))
     write_csv(
         out / "surveys" / "customers_acme.csv",
         ("period_start", "customers_start", "customers_end", "new_customers", "avg_margin"),
@@ -1637,7 +1656,13 @@ def write_all(out: Path, seed: int) -> list[Mention]:
 def read_back(out: Path) -> tuple[list[dict[str, object]], dict[str, list[dict[str, str]]]]:
     social = [json.loads(line) for line in (out / "social.jsonl").read_text(encoding="utf-8").splitlines()]
     tables = {}
-    for rel in ("reviews.csv", "surveys/csat_acme.csv", "surveys/nps_acme.csv", "surveys/customers_acme.csv"):
+    for rel in (
+        "reviews.csv",
+        "surveys/csat_acme.csv",
+        "surveys/nps_acme.csv",
+        "surveys/ces_acme.csv",
+        "surveys/customers_acme.csv",
+    ):
         with (out / rel).open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh, strict=True)
             rows = list(reader)
@@ -1661,7 +1686,7 @@ def check(out: Path) -> None:
             raise SystemExit(f"bad created_at {m['created_at']!r} in {m['source']} {m['id']}")
         if not m.get("lang") or not m.get("text") or not str(m.get("url", "")).startswith("https://"):
             raise SystemExit(f"incomplete row {m['source']} {m['id']}")
-    for rel in ("surveys/csat_acme.csv", "surveys/nps_acme.csv"):
+    for rel in ("surveys/csat_acme.csv", "surveys/nps_acme.csv", "surveys/ces_acme.csv"):
         for row in tables[rel]:
             datetime.fromisoformat(row["submitted_at"])
     if len(mentions) < 5500:
@@ -1699,7 +1724,11 @@ def print_summary(out: Path, printer: Callable[[str], None] = print) -> None:
     for inside in (False, True):
         counts = ", ".join(f"{s}*: {stars[(inside, s)]}" for s in "12345")
         printer(f"acme review stars {'on Nov 4-5' if inside else 'other days'}: {counts}")
-    for rel, metric in (("surveys/csat_acme.csv", "csat"), ("surveys/nps_acme.csv", "nps")):
+    for rel, metric in (
+        ("surveys/csat_acme.csv", "csat"),
+        ("surveys/nps_acme.csv", "nps"),
+        ("surveys/ces_acme.csv", "ces"),
+    ):
         by_week: dict[int, list[int]] = defaultdict(list)
         for row in tables[rel]:
             by_week[local_day(row["submitted_at"]).isocalendar().week].append(int(row["score"]))
@@ -1708,9 +1737,12 @@ def print_summary(out: Path, printer: Callable[[str], None] = print) -> None:
             if metric == "nps":
                 nps = 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
                 parts.append(f"W{w} {nps:+.0f} (n={len(scores)})")
+            elif metric == "ces":
+                parts.append(f"W{w} {sum(scores) / len(scores):.2f} (n={len(scores)})")
             else:
                 parts.append(f"W{w} {100 * sum(s >= 4 for s in scores) / len(scores):.0f}% (n={len(scores)})")
-        printer(f"{'CSAT (share of 4-5)' if metric == 'csat' else 'NPS'}: " + ", ".join(parts))
+        name = {"csat": "CSAT (share of 4-5)", "nps": "NPS", "ces": "CES (mean effort, 1-5)"}[metric]
+        printer(f"{name}: " + ", ".join(parts))
     for row in tables["surveys/customers_acme.csv"]:
         s, e, n = int(row["customers_start"]), int(row["customers_end"]), int(row["new_customers"])
         printer(

@@ -24,6 +24,7 @@ from rich.text import Text
 from connectors.errors import InputError, MonitorError
 from connectors.records import parse_time
 from monitor import __version__
+from monitor.cli_options import format_option
 from monitor.clock import SystemClock
 from monitor.config import Settings, config_path, load_settings
 from monitor.logs import setup_logging
@@ -241,14 +242,7 @@ def export() -> None:
 
 
 @export.command("mentions")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
-    show_default=True,
-    help="output format",
-)
+@format_option("jsonl", "csv")
 @click.option("--brand", help="only this brand")
 @click.option("--since", help="only mentions at or after this ISO 8601 time")
 @click.option("--until", help="only mentions before this ISO 8601 time")
@@ -279,14 +273,7 @@ def export_mentions(
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="output format",
-)
+@format_option("table", "json")
 @pass_app
 def status(app: App, fmt: str) -> int:
     """Connector health (last poll, last error, failures) and stored mention counts."""
@@ -325,9 +312,23 @@ def _open_out(path: Path | None) -> Iterator[TextIO]:
 
 # Commands that live in their own modules (one module per command family).
 # -- issue 6 (backtest) registers its command here --
+from monitor.backtest import backtest_command  # noqa: E402
+
+cli.add_command(backtest_command)
 # -- issue 6 (alerts) registers its commands here --
+from monitor.cli_alerts import alerts_command  # noqa: E402
+
+cli.add_command(alerts_command)
 # -- issue 7 (surveys, index) registers its commands here --
+from monitor.cli_index import customers, index, surveys  # noqa: E402
+
+cli.add_command(surveys)
+cli.add_command(customers)
+cli.add_command(index)
 # -- issue 8 (report) registers its command here --
+from monitor.cli_report import report  # noqa: E402
+
+cli.add_command(report)
 
 
 def run_main(argv: list[str] | None = None) -> int:

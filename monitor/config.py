@@ -30,7 +30,20 @@ from connectors import registry
 from connectors.errors import ConfigError
 from connectors.query import Query, parse_query
 from connectors.spec import SourceSpec
+from monitor.alerting.settings import AlertConfig, AlertsSection, resolve_alerts
+from monitor.detection_settings import DetectionSettings
 from monitor.durations import parse_duration
+from monitor.index_settings import (
+    CustomerConfig,
+    CustomerSettings,
+    IndexSettings,
+    SurveyConfig,
+    SurveySettings,
+    resolve_customers,
+    resolve_surveys,
+)
+from monitor.report.settings import ReportSettings, check_report_settings
+from monitor.settings_errors import first_error
 
 DEFAULT_CONFIG = "settings.toml"
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -120,9 +133,15 @@ class RawSettings(_Strict):
     brands: list[BrandSettings] = Field(min_length=1)
     sources: list[SourceSettings] = []
     # -- issue 6 (detection) adds its section field here --
+    detection: DetectionSettings = DetectionSettings()
     # -- issue 6 (alerts) adds its section field here --
+    alerts: AlertsSection = AlertsSection()
     # -- issue 7 (surveys, index) adds its section fields here --
+    surveys: SurveySettings = SurveySettings()
+    customers: CustomerSettings = CustomerSettings()
+    index: IndexSettings = IndexSettings()
     # -- issue 8 (report) adds its section field here --
+    report: ReportSettings = ReportSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -172,9 +191,15 @@ class Settings:
     brands: dict[str, Brand]
     sources: dict[str, Source]
     # -- issue 6 (detection) adds its section here --
+    detection: DetectionSettings
     # -- issue 6 (alerts) adds its section here --
+    alerts: AlertConfig
     # -- issue 7 (surveys, index) adds its sections here --
+    surveys: SurveyConfig
+    customers: CustomerConfig
+    index: IndexSettings
     # -- issue 8 (report) adds its section here --
+    report: ReportSettings
 
     def brand(self, name: str) -> Brand:
         if name not in self.brands:
@@ -213,7 +238,7 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
     try:
         raw = RawSettings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_first_error(exc)}") from None
+        raise ConfigError(f"{path}: {first_error(exc)}") from None
     brands = {
         b.name: Brand(b.name, parse_query(b.query), b.display_name or b.name, _lexicon(b, i, path))
         for i, b in enumerate(raw.brands)
@@ -232,7 +257,7 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         try:
             options = module.Options.model_validate(s.model_extra or {})
         except ValidationError as exc:
-            raise ConfigError(f"{path}: {_first_error(exc, prefix=f'sources[{i}]')}") from None
+            raise ConfigError(f"{path}: {first_error(exc, prefix=f'sources[{i}]')}") from None
         spec = SourceSpec(
             name=s.name,
             type=s.type,
@@ -251,9 +276,22 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         brands=brands,
         sources=sources,
         # -- issue 6 (detection) passes its section here --
+        detection=raw.detection,
         # -- issue 6 (alerts) passes its section here --
+        alerts=resolve_alerts(
+            raw.alerts,
+            brands=list(brands),
+            sources=sources,
+            detection=raw.detection,
+            base_dir=base_dir,
+            path=path,
+        ),
         # -- issue 7 (surveys, index) passes its sections here --
+        surveys=resolve_surveys(raw.surveys, list(brands), base_dir, path),
+        customers=resolve_customers(raw.customers, list(brands), base_dir, path),
+        index=raw.index,
         # -- issue 8 (report) passes its section here --
+        report=check_report_settings(raw.report, brands, path, raw),
     )
 
 
@@ -279,31 +317,3 @@ def _resolve_storage_url(url: str, base_dir: Path) -> str:
         rel = url[len(prefix) :]
         return prefix + str(base_dir / rel)
     return url
-
-
-def _loc(loc: tuple[Any, ...], prefix: str | None) -> str:
-    out = prefix or ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in {"function-after", "function-before"} or str(part).startswith("function-"):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _first_error(exc: ValidationError, prefix: str | None = None) -> str:
-    errors = exc.errors(include_url=False)
-    err = errors[0]
-    kind, msg = err["type"], err["msg"]
-    if kind == "extra_forbidden":
-        text = "unknown setting"
-    elif kind == "missing":
-        text = "required setting is missing"
-    elif kind in {"value_error", "assertion_error"}:
-        text = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    else:
-        text = f"{msg[0].lower()}{msg[1:]}, got {err.get('input')!r}"
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{_loc(tuple(err['loc']), prefix)}: {text}{more}"

@@ -1,0 +1,113 @@
+"""index_below and index_drop: satisfaction-index alerts through the same engine as the spike rules.
+
+Both judge the stored snapshot of the last complete period (the daemon recomputes snapshots daily,
+monitor/index_job.py); the conditions themselves are pure functions in analysis/index_rules.py.
+When that period has no snapshot yet, nothing new can be judged and an alert keeps its state: a
+survey export that lapses does not resolve (or raise) anything by itself. `index_drop` compares only
+adjacent periods, and fires only when the drop is larger than the two estimates' uncertainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from analysis.index_rules import IndexCondition, index_below, index_drop
+from analysis.metrics import Z
+from analysis.satisfaction import IndexSnapshot
+from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCondition, register
+from monitor.index_job import load_snapshots
+from monitor.index_periods import Period, last_complete
+
+
+class IndexBelowOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    below: float = Field(ge=0, le=100)
+    period: Literal["week", "month"] | None = None  # default: [index] period
+    require_interval: bool = False  # fire only when the whole 95 % interval is below
+
+
+class IndexDropOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    z: float = Field(Z, gt=0, le=10)  # the drop must exceed z standard errors of the difference
+    min_drop: float = Field(0.0, ge=0, le=100)  # and at least this many points
+    period: Literal["week", "month"] | None = None
+
+
+def _details(cond: IndexCondition | None, current: IndexSnapshot, period: Period, ctx: EvalContext) -> dict:
+    start, end = period.bounds(ctx.settings.timezone)
+    details: dict[str, Any] = {
+        "metric": "satisfaction index",
+        "period": period.label,
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
+        "observed": current.value,
+        "low": current.low,
+        "high": current.high,
+    }
+    if cond is not None:
+        details.update(
+            expected=cond.expected,
+            statistic=f"{cond.statistic:.1f} standard errors" if cond.statistic != float("inf") else None,
+            score=cond.statistic if cond.statistic != float("inf") else None,
+            message=cond.message,
+        )
+    return details
+
+
+class _IndexRule(RuleKind):
+    family: ClassVar[Family] = "index"
+
+    def _current(self, rule: Rule, ctx: EvalContext, brand: str) -> tuple[Period, list[IndexSnapshot]]:
+        kind = rule.options.period or ctx.settings.index.period  # type: ignore[attr-defined]
+        period = last_complete(kind, ctx.now, ctx.settings.timezone)
+        snaps = load_snapshots(ctx.store, brand, kind, limit=2)
+        return period, snaps
+
+
+@register
+class IndexBelow(_IndexRule):
+    kind = "index_below"
+    Options = IndexBelowOptions
+
+    def evaluate(self, rule: Rule, ctx: EvalContext) -> Iterator[StateCondition]:
+        opts: Any = rule.options
+        for brand in ctx.brands_of(rule):
+            period, snaps = self._current(rule, ctx, brand)
+            labels = rule.labels(brand=brand)
+            if not snaps or snaps[0].period_start != period.start or snaps[0].value is None:
+                yield StateCondition(labels, None, ctx.now, ctx.now)
+                continue
+            cond = index_below(snaps[0], opts.below, require_interval=opts.require_interval)
+            details = _details(cond, snaps[0], period, ctx)
+            details.setdefault("expected", opts.below)
+            yield StateCondition(labels, cond is not None, ctx.now, ctx.now, details)
+
+
+@register
+class IndexDrop(_IndexRule):
+    kind = "index_drop"
+    Options = IndexDropOptions
+
+    def evaluate(self, rule: Rule, ctx: EvalContext) -> Iterator[StateCondition]:
+        opts: Any = rule.options
+        for brand in ctx.brands_of(rule):
+            period, snaps = self._current(rule, ctx, brand)
+            labels = rule.labels(brand=brand)
+            if len(snaps) < 2 or snaps[0].period_start != period.start or snaps[0].value is None:
+                yield StateCondition(labels, None, ctx.now, ctx.now)
+                continue
+            current, previous = snaps
+            if previous.period_start != period.previous().start or previous.value is None:
+                # Not adjacent (a period without data in between): there is no "since last period".
+                yield StateCondition(labels, False, ctx.now, ctx.now, _details(None, current, period, ctx))
+                continue
+            cond = index_drop(previous, current, z=opts.z, min_drop=opts.min_drop)
+            details = _details(cond, current, period, ctx)
+            details.setdefault("expected", previous.value)
+            details["previous_period"] = period.previous().label
+            yield StateCondition(labels, cond is not None, ctx.now, ctx.now, details)

@@ -1,0 +1,366 @@
+"""The SQL of alerting, on SQLite and PostgreSQL: tables alerts, notification_log, silences and
+rule_state (monitor/storage/schema.py). Takes a Store and uses its engine and transactions.
+
+Exactly-once bookkeeping lives here:
+- an alert's transition and the notification rows it calls for are written in ONE transaction,
+  rows as `pending`, BEFORE anything is sent; `mark_sent` flips them after the target accepted;
+- (alert_id, event, target) is unique, so planning the same event twice (a restart, two
+  daemons on PostgreSQL) inserts nothing the second time;
+- each delivery attempt is claimed by bumping `attempts` from the value read (optimistic), so
+  two senders never send the same attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.alerting.identity import Labels
+from monitor.storage import schema
+from monitor.storage.store import Store
+
+A = schema.alerts
+N = schema.notification_log
+S = schema.silences
+R = schema.rule_state
+
+
+@dataclass(frozen=True)
+class Silence:
+    id: int
+    brand: str | None
+    rule: str | None
+    source: str | None
+    starts_at: datetime
+    ends_at: datetime
+    comment: str | None
+    created_by: str | None
+
+    def matches(self, labels: Labels) -> bool:
+        """A matcher left empty matches anything (a wildcard)."""
+        return (
+            (self.brand is None or self.brand == labels.brand)
+            and (self.rule is None or self.rule == labels.rule)
+            and (self.source is None or self.source == labels.source)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "brand": self.brand,
+            "rule": self.rule,
+            "source": self.source,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "comment": self.comment,
+            "created_by": self.created_by,
+        }
+
+
+class AlertStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (postgresql if self.store.dialect == "postgresql" else sqlite).insert(table)
+
+    # -- rule_state ---------------------------------------------------------------------------
+
+    def states_with_prefix(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every rule_state row whose key starts with `prefix`, keyed by the rest of the key (the
+        table holds a few rows per rule and brand, so one evaluation reads them in one query)."""
+        with self.store.atomic(write=False) as conn:
+            rows = conn.execute(
+                sa.select(R.c.key, R.c.state).where(R.c.key.startswith(prefix, autoescape=True))
+            )
+            return {key[len(prefix) :]: state or {} for key, state in rows}
+
+    def lock_state(self, conn: sa.Connection, key: str, now: datetime) -> dict[str, Any] | None:
+        """Read a rule_state row, locked until the transaction ends (PostgreSQL: FOR UPDATE on a
+        row created if missing; SQLite: the write transaction already excludes other writers).
+
+        This serialises transitions of one alert across threads and daemons."""
+        conn.execute(
+            self._insert(R)
+            .values(key=key, state={}, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        state = conn.execute(sa.select(R.c.state).where(R.c.key == key).with_for_update()).scalar_one()
+        return state or None
+
+    def put_state(self, conn: sa.Connection, key: str, state: dict[str, Any], now: datetime) -> None:
+        stmt = self._insert(R).values(key=key, state=state, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+        )
+        conn.execute(stmt)
+
+    # -- alerts ---------------------------------------------------------------------------------
+
+    def open_alert(self, conn: sa.Connection, fingerprint: str) -> sa.RowMapping | None:
+        return (
+            conn.execute(
+                sa.select(A)
+                .where(A.c.fingerprint == fingerprint, A.c.state == "firing")
+                .order_by(A.c.id.desc())
+            )
+            .mappings()
+            .first()
+        )
+
+    def insert_alert(
+        self,
+        conn: sa.Connection,
+        labels: Labels,
+        *,
+        state: str,
+        started_at: datetime,
+        details: dict[str, Any],
+        resolved_at: datetime | None = None,
+    ) -> int:
+        return int(
+            conn.execute(
+                sa.insert(A)
+                .values(
+                    fingerprint=labels.fingerprint,
+                    rule=labels.rule,
+                    brand=labels.brand,
+                    source_name=labels.source,
+                    labels=labels.as_dict(),
+                    state=state,
+                    started_at=started_at,
+                    resolved_at=resolved_at,
+                    details=details,
+                )
+                .returning(A.c.id)
+            ).scalar_one()
+        )
+
+    def update_alert(self, conn: sa.Connection, alert_id: int, **values: Any) -> None:
+        conn.execute(sa.update(A).where(A.c.id == alert_id).values(**values))
+
+    def alert(self, alert_id: int) -> sa.RowMapping | None:
+        with self.store.atomic(write=False) as conn:
+            return conn.execute(sa.select(A).where(A.c.id == alert_id)).mappings().first()
+
+    def firing(self) -> list[sa.RowMapping]:
+        with self.store.atomic(write=False) as conn:
+            return list(conn.execute(sa.select(A).where(A.c.state == "firing").order_by(A.c.id)).mappings())
+
+    def recent(self, *, limit: int) -> list[sa.RowMapping]:
+        """Firing alerts first (oldest first), then the latest `limit` resolved ones."""
+        with self.store.atomic(write=False) as conn:
+            firing = list(
+                conn.execute(
+                    sa.select(A).where(A.c.state == "firing").order_by(A.c.started_at, A.c.id)
+                ).mappings()
+            )
+            resolved = list(
+                conn.execute(
+                    sa.select(A).where(A.c.state != "firing").order_by(A.c.id.desc()).limit(limit)
+                ).mappings()
+            )
+        return firing + resolved
+
+    def close_orphans(self, fingerprints: set[str], now: datetime) -> int:
+        """Resolve, without notifying, firing alerts whose rule is no longer configured."""
+        closed = 0
+        with self.store.atomic() as conn:
+            for row in conn.execute(sa.select(A.c.id, A.c.fingerprint).where(A.c.state == "firing")).all():
+                if row.fingerprint not in fingerprints:
+                    conn.execute(
+                        sa.update(A).where(A.c.id == row.id).values(state="resolved", resolved_at=now)
+                    )
+                    closed += 1
+        return closed
+
+    # -- notification log -----------------------------------------------------------------------
+
+    def plan(
+        self, conn: sa.Connection, alert_id: int, event: str, targets: Sequence[str], now: datetime
+    ) -> int:
+        """Record notifications to send as `pending` (before sending). Returns rows inserted:
+        an event already planned for a target is not planned again."""
+        if not targets:
+            return 0
+        stmt = (
+            self._insert(N)
+            .values(
+                [
+                    {
+                        "alert_id": alert_id,
+                        "event": event,
+                        "target": t,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                    for t in targets
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["alert_id", "event", "target"])
+        )
+        return conn.execute(stmt).rowcount or 0
+
+    def events(self, conn: sa.Connection, alert_id: int) -> list[sa.RowMapping]:
+        return list(conn.execute(sa.select(N).where(N.c.alert_id == alert_id).order_by(N.c.id)).mappings())
+
+    def deliverable(self, max_attempts: int) -> list[sa.RowMapping]:
+        """Notifications not sent yet (pending: planned or interrupted; failed: retry later), oldest first."""
+        with self.store.atomic(write=False) as conn:
+            return list(
+                conn.execute(
+                    sa.select(N)
+                    .where(N.c.status.in_(("pending", "failed")), N.c.attempts < max_attempts)
+                    .order_by(N.c.id)
+                ).mappings()
+            )
+
+    def claim(self, row_id: int, attempts_seen: int, attempts: int) -> bool:
+        """Take the next `attempts` attempts of a notification; False if another sender took them."""
+        with self.store.atomic() as conn:
+            done = conn.execute(
+                sa.update(N)
+                .where(N.c.id == row_id, N.c.attempts == attempts_seen, N.c.status.in_(("pending", "failed")))
+                .values(attempts=attempts_seen + attempts)
+            )
+            return done.rowcount == 1
+
+    def finish(self, row_id: int, *, attempts: int, ok: bool, error: str | None, now: datetime) -> None:
+        with self.store.atomic() as conn:
+            conn.execute(
+                sa.update(N)
+                .where(N.c.id == row_id)
+                .values(
+                    attempts=attempts,
+                    status="sent" if ok else "failed",
+                    sent_at=now if ok else None,
+                    error=None if ok else (error or "failed")[:2000],
+                )
+            )
+
+    def log(self, *, alert_id: int | None = None) -> list[sa.RowMapping]:
+        q = sa.select(N).order_by(N.c.id)
+        if alert_id is not None:
+            q = q.where(N.c.alert_id == alert_id)
+        with self.store.atomic(write=False) as conn:
+            return list(conn.execute(q).mappings())
+
+    # -- silences -------------------------------------------------------------------------------
+
+    def add_silence(
+        self,
+        *,
+        brand: str | None,
+        rule: str | None,
+        source: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        comment: str | None,
+        created_by: str | None,
+    ) -> int:
+        with self.store.atomic() as conn:
+            return int(
+                conn.execute(
+                    sa.insert(S)
+                    .values(
+                        brand=brand,
+                        rule=rule,
+                        source_name=source,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        comment=comment,
+                        created_by=created_by,
+                    )
+                    .returning(S.c.id)
+                ).scalar_one()
+            )
+
+    def end_silence(self, silence_id: int, now: datetime) -> bool:
+        with self.store.atomic() as conn:
+            done = conn.execute(
+                sa.update(S).where(S.c.id == silence_id, S.c.ends_at > now).values(ends_at=now)
+            )
+            return done.rowcount == 1
+
+    def silence_exists(self, silence_id: int) -> bool:
+        with self.store.atomic(write=False) as conn:
+            return conn.execute(sa.select(S.c.id).where(S.c.id == silence_id)).first() is not None
+
+    def active_silences(self, now: datetime) -> list[Silence]:
+        with self.store.atomic(write=False) as conn:
+            rows = conn.execute(
+                sa.select(S).where(S.c.starts_at <= now, S.c.ends_at > now).order_by(S.c.id)
+            ).mappings()
+            return [
+                Silence(
+                    r["id"],
+                    r["brand"],
+                    r["rule"],
+                    r["source_name"],
+                    r["starts_at"],
+                    r["ends_at"],
+                    r["comment"],
+                    r["created_by"],
+                )
+                for r in rows
+            ]
+
+    # -- mentions, for messages and per-mention rules --------------------------------------------
+
+    def samples(self, brand: str, start: datetime, end: datetime, *, limit: int = 3) -> list[sa.RowMapping]:
+        """The most negative scored mentions of a brand in a window (what a message shows)."""
+        m = schema.mentions
+        with self.store.atomic(write=False) as conn:
+            return list(
+                conn.execute(
+                    sa.select(
+                        m.c.id,
+                        m.c.source,
+                        m.c.text,
+                        m.c.title,
+                        m.c.url,
+                        m.c.compound,
+                        m.c.created_at,
+                        m.c.rating,
+                        m.c.reach,
+                    )
+                    .where(
+                        m.c.brand == brand,
+                        m.c.created_at >= start,
+                        m.c.created_at < end,
+                        m.c.compound.is_not(None),
+                    )
+                    .order_by(m.c.compound, m.c.id)
+                    .limit(limit)
+                ).mappings()
+            )
+
+    def mentions_by_id(self, ids: Sequence[int]) -> list[sa.RowMapping]:
+        if not ids:
+            return []
+        m = schema.mentions
+        with self.store.atomic(write=False) as conn:
+            return list(
+                conn.execute(
+                    sa.select(
+                        m.c.id,
+                        m.c.source,
+                        m.c.text,
+                        m.c.title,
+                        m.c.url,
+                        m.c.compound,
+                        m.c.created_at,
+                        m.c.rating,
+                        m.c.reach,
+                    )
+                    .where(m.c.id.in_(list(ids)))
+                    .order_by(m.c.compound, m.c.id)
+                ).mappings()
+            )

@@ -1,0 +1,280 @@
+"""analysis.spikes on hand-made series: one episode = one fire + one resolve, and the things that
+must never fire (warm-up, sparse noise, daily peaks, a volume rise at the usual share)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.spikes import SpikeParams, Verdict, binomial_sf, count_spike, infer_bucket, share_rise
+
+T0 = datetime(2026, 9, 7, tzinfo=UTC)  # a Monday
+HOUR = timedelta(hours=1)
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+P = SpikeParams()
+
+
+def hourly(values: np.ndarray | list[float], start: datetime = T0, step: timedelta = HOUR) -> pd.Series:
+    index = pd.date_range(start, periods=len(values), freq=step, tz=UTC)
+    return pd.Series(np.asarray(values, dtype=float), index=index)
+
+
+def poisson(rate: float | np.ndarray, n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).poisson(np.broadcast_to(rate, (n,))).astype(float)
+
+
+def events(verdicts: list[Verdict]) -> list[tuple[int, str]]:
+    return [(i, v.event) for i, v in enumerate(verdicts) if v.event]
+
+
+def fires(verdicts: list[Verdict]) -> list[int]:
+    return [i for i, v in enumerate(verdicts) if v.event == "fire"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_injected_spike_fires_once_and_resolves_once(seed: int) -> None:
+    values = poisson(20, 24 * 21, seed)
+    at = 24 * 14 + 10  # day 15, 10:00
+    values[at : at + 3] = [70, 85, 60]
+    verdicts = count_spike(hourly(values), P, UTC)
+    got = events(verdicts)
+    assert [e for _, e in got] == ["fire", "resolve"]
+    assert got[0][0] == at
+    assert at < got[1][0] <= at + 6
+    fired = verdicts[at]
+    assert fired.observed == 70 and 15 < fired.expected < 25 and fired.score >= P.threshold
+    assert fired.statistic.startswith("robust z ")
+    assert all(v.firing for v in verdicts[at : got[1][0]]) and not verdicts[got[1][0]].firing
+
+
+def test_verdict_fields() -> None:
+    verdicts = count_spike(hourly(poisson(20, 100, 1)), P, UTC)
+    assert len(verdicts) == 100
+    assert verdicts[5].start == pd.Timestamp(T0 + 5 * HOUR)
+    assert str(verdicts[5].start.tz) == "UTC"
+
+
+def test_warm_up_never_fires() -> None:
+    values = poisson(20, 24 * 10, 2)
+    values[30:33] = 90  # 30 hours in: inside the 2-day warm-up
+    verdicts = count_spike(hourly(values), P, UTC)
+    assert verdicts[30].score >= P.threshold  # it would have fired but for the warm-up
+    assert not any(v.firing for v in verdicts)
+
+
+def test_a_warm_up_incident_is_learnt_as_noise_until_it_leaves_the_tail_window() -> None:
+    # The documented trade-off: during the warm-up the noise scale is unknown, so everything is
+    # learnt, an incident included; the same spike fires again once that has left `tail_window`.
+    values = poisson(20, 24 * 24, 2)
+    values[30:33] = 90
+    values[24 * 20 : 24 * 20 + 3] = 90  # day 21: the first incident is 19.5 days old
+    assert fires(count_spike(hourly(values), P, UTC)) == [24 * 20]
+
+
+def test_warm_up_counts_from_the_first_mention_not_from_empty_history() -> None:
+    # A brand added today: a week of empty buckets before its first mention is not history.
+    values = np.concatenate([np.zeros(24 * 7), poisson(20, 24 * 5, 3)])
+    values[24 * 7 + 10 : 24 * 7 + 13] = 90  # ten hours after the first mention
+    verdicts = count_spike(hourly(values), P, UTC)
+    assert not any(v.firing for v in verdicts[: 24 * 9])
+    assert verdicts[0].statistic == "no history yet"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sparse_brand_never_fires(seed: int) -> None:
+    # median 0 per bucket, occasional 1-2 (and rarely 3): 90 days of a quiet brand
+    values = poisson(0.15, 24 * 90, seed)
+    assert np.median(values) == 0 and values.max() >= 2
+    assert fires(count_spike(hourly(values), P, UTC)) == []
+
+
+def test_sparse_brand_with_a_real_burst_fires() -> None:
+    values = poisson(0.15, 24 * 30, 7)
+    values[24 * 20 : 24 * 20 + 2] = [9, 12]
+    assert fires(count_spike(hourly(values), P, UTC)) == [24 * 20]
+
+
+def test_min_count_blocks_tiny_bursts() -> None:
+    values = np.zeros(24 * 30)
+    values[::97] = 1  # a mention every four days or so
+    values[24 * 20] = 4  # by far the largest, but only 4 mentions
+    # With the default threshold the Poisson floor alone needs 7 mentions where ~0 are expected;
+    # min_count is the guard for rules configured more sensitive than that.
+    assert fires(count_spike(hourly(values), P, UTC)) == []
+    sensitive = replace(P, threshold=2.5)
+    verdicts = count_spike(hourly(values), sensitive, UTC)
+    assert verdicts[24 * 20].score >= sensitive.threshold
+    assert fires(verdicts) == []
+    assert fires(count_spike(hourly(values), replace(sensitive, min_count=3), UTC)) == [24 * 20]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_level_shift_is_absorbed_one_fire_at_most_and_it_resolves(seed: int) -> None:
+    values = np.concatenate([poisson(20, 24 * 14, seed), poisson(60, 24 * 40, seed + 100)])
+    verdicts = count_spike(hourly(values), P, UTC)
+    got = events(verdicts)
+    assert [e for _, e in got] in ([], ["fire", "resolve"])
+    if got:
+        assert got[0][0] >= 24 * 14
+    assert not verdicts[-1].firing
+    assert 50 < verdicts[-1].expected < 70  # the new level is the expected level now
+
+
+def test_cooldown_merges_a_second_burst_into_the_same_episode() -> None:
+    values = poisson(20, 24 * 21, 4)
+    first, second = 24 * 14 + 9, 24 * 14 + 18  # 9 hours apart
+    values[first : first + 2] = 90
+    values[second : second + 2] = 90
+    verdicts = count_spike(hourly(values), P, UTC)
+    assert [e for _, e in events(verdicts)] == ["fire", "resolve"]
+    assert fires(verdicts) == [first]
+    # Without a cooldown the second burst is a second alert.
+    again = count_spike(hourly(values), replace(P, cooldown=timedelta(0)), UTC)
+    assert fires(again) == [first, second]
+
+
+def test_hysteresis_keeps_firing_between_the_two_levels() -> None:
+    values = poisson(20, 24 * 21, 5)
+    at = 24 * 14 + 10
+    values[at] = 90
+    values[at + 1 : at + 7] = 38  # above normal, below the firing level
+    verdicts = count_spike(hourly(values), P, UTC)
+    assert fires(verdicts) == [at]
+    assert all(P.resolve <= v.score < P.threshold for v in verdicts[at + 2 : at + 7])
+    assert all(v.firing for v in verdicts[at : at + 7])
+
+
+def _daily_peak(days: int, tz: ZoneInfo, seed: int) -> pd.Series:
+    index = pd.date_range(T0, periods=24 * days, freq="h", tz=UTC)
+    local_hour = index.tz_convert(tz).hour
+    rate = np.where(local_hour == 19, 60.0, np.where((local_hour >= 1) & (local_hour <= 6), 1.0, 8.0))
+    return pd.Series(np.random.default_rng(seed).poisson(rate).astype(float), index=index)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_daily_peak_at_19_local_does_not_fire(seed: int) -> None:
+    series = _daily_peak(42, ISTANBUL, seed)
+    verdicts = count_spike(series, P, ISTANBUL)
+    assert fires(verdicts) == []
+    peaks = [v for v in verdicts[24 * 14 :] if v.start.tz_convert(ISTANBUL).hour == 19]
+    assert all(40 < v.expected < 80 for v in peaks)  # the baseline knows the peak hour
+
+
+def test_the_profile_is_in_local_time() -> None:
+    series = _daily_peak(28, ISTANBUL, 9)
+    local = count_spike(series, P, ISTANBUL)[-48:]
+    shifted = count_spike(series, P, ZoneInfo("America/New_York"))[-48:]
+    # Same data, same profile: the hour keys differ but both learn where the peak is.
+    assert [v.expected for v in local] == pytest.approx([v.expected for v in shifted], rel=0.2)
+    peak = max(local, key=lambda v: v.expected)
+    assert peak.start.tz_convert(ISTANBUL).hour == 19
+
+
+def test_the_same_peak_at_an_unusual_hour_fires() -> None:
+    series = _daily_peak(28, ISTANBUL, 10)
+    at = series.index.get_loc(pd.Timestamp("2026-09-30 00:00", tz=ISTANBUL).tz_convert(UTC))
+    series.iloc[at] = 60  # the evening peak's size, at midnight
+    assert fires(count_spike(series, P, ISTANBUL)) == [at]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_weekday_profile_does_not_fire_on_busy_weekdays(seed: int) -> None:
+    index = pd.date_range(T0, periods=24 * 56, freq="h", tz=UTC)
+    rate = np.where(index.day_of_week >= 5, 10.0, 25.0)  # weekdays 2.5 times the weekend
+    series = pd.Series(np.random.default_rng(seed).poisson(rate).astype(float), index=index)
+    verdicts = count_spike(series, P, UTC)
+    assert fires(verdicts) == []
+    saturday, monday = verdicts[-24 * 2 + 5], verdicts[-24 * 7 + 5]  # in the last week
+    assert saturday.start.day_of_week == 5 and saturday.expected < 15
+    assert monday.start.day_of_week == 0 and monday.expected > 20
+
+
+def test_five_minute_buckets_use_the_same_time_based_defaults() -> None:
+    step = timedelta(minutes=5)
+    values = poisson(20, 12 * 24 * 7, 12)
+    at = 12 * 24 * 5
+    values[at : at + 6] = 60
+    series = hourly(values, step=step)
+    assert infer_bucket(series.index) == step
+    verdicts = count_spike(series, P, UTC)
+    assert not any(v.firing for v in verdicts[: 12 * 48])  # warm-up is 2 days, not 48 buckets
+    assert len(fires(verdicts)) == 1 and at <= fires(verdicts)[0] < at + 6
+    assert verdicts[fires(verdicts)[0]].statistic.endswith("over 30m")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.lists(st.integers(0, 60), min_size=60, max_size=200),
+    cut=st.integers(1, 200),
+    spike=st.integers(0, 400),
+)
+def test_causal_a_prefix_gets_the_same_verdicts(data: list[int], cut: int, spike: int) -> None:
+    values = np.array(data, dtype=float)
+    values[len(values) // 2] += spike
+    params = replace(P, warmup=timedelta(hours=12), cooldown=timedelta(hours=3))
+    series = hourly(values)
+    whole = count_spike(series, params, ISTANBUL)
+    cut = min(cut, len(values))
+    assert count_spike(series.iloc[:cut], params, ISTANBUL) == whole[:cut]
+    scored = series + 5
+    whole_share = share_rise(series, scored, params, ISTANBUL)
+    assert share_rise(series.iloc[:cut], scored.iloc[:cut], params, ISTANBUL) == whole_share[:cut]
+
+
+def test_share_rise_ignores_a_volume_rise_at_the_usual_share() -> None:
+    rng = np.random.default_rng(13)
+    scored = rng.poisson(20, 24 * 21).astype(float)
+    scored[24 * 14 : 24 * 15] *= 6  # a viral day: six times the mentions...
+    negative = rng.binomial(scored.astype(int), 0.2).astype(float)  # ...at the usual 20 % negative
+    verdicts = share_rise(hourly(negative), hourly(scored), P, UTC)
+    assert fires(verdicts) == []
+    # while the negative COUNT rule does see more negatives (that is what it is for)
+    assert fires(count_spike(hourly(negative), P, UTC)) != []
+
+
+def test_share_rise_fires_on_a_share_rise_at_constant_volume() -> None:
+    rng = np.random.default_rng(14)
+    scored = rng.poisson(20, 24 * 21).astype(float)
+    share = np.full(len(scored), 0.2)
+    at = 24 * 14 + 9
+    share[at : at + 12] = 0.6
+    negative = rng.binomial(scored.astype(int), share).astype(float)
+    verdicts = share_rise(hourly(negative), hourly(scored), P, UTC)
+    got = events(verdicts)
+    assert [e for _, e in got] == ["fire", "resolve"]
+    assert at <= got[0][0] <= at + 3
+    fired = verdicts[got[0][0]]
+    assert fired.expected == pytest.approx(0.2, abs=0.05) and fired.observed > 0.4
+    assert fired.statistic.startswith("binomial p=")
+
+
+def test_share_rise_with_no_scored_mentions_is_quiet() -> None:
+    zeros = hourly(np.zeros(24 * 5))
+    assert not any(v.firing for v in share_rise(zeros, zeros, P, UTC))
+
+
+def test_binomial_tail_is_exact() -> None:
+    assert binomial_sf(0, 10, 0.3) == 1.0
+    assert binomial_sf(11, 10, 0.3) == 0.0
+    assert binomial_sf(10, 10, 0.5) == pytest.approx(0.5**10)
+    assert binomial_sf(2, 3, 0.5) == pytest.approx(0.5)  # P(2) + P(3) = 3/8 + 1/8
+    assert binomial_sf(60, 100, 0.2) < 1e-15
+
+
+def test_bad_input_and_params_are_refused() -> None:
+    with pytest.raises(ValueError, match="tz-aware"):
+        count_spike(pd.Series([1.0, 2.0], index=pd.date_range("2026-01-01", periods=2, freq="h")), P, UTC)
+    with pytest.raises(ValueError, match="missing values"):
+        count_spike(hourly([1.0, float("nan")]), P, UTC)
+    with pytest.raises(ValueError, match="same bucket starts"):
+        share_rise(hourly([1.0, 2.0]), hourly([3.0, 4.0, 5.0]), P, UTC)
+    with pytest.raises(ValueError, match="hysteresis"):
+        SpikeParams(threshold=2.0, resolve=3.0)
+    assert count_spike(hourly([]), P, UTC) == []
