@@ -6,12 +6,17 @@ texts, and the headline is their ratio: how much of VADER's raw speed survives t
 path (reading, parsing, brand handling, dedupe, scoring, SQLite writes, process start-up).
 
 Steps: generate N mentions with ../shared/tools/make_mentions.py, import them with the
-`monitor` console script in a child process (wall clock and that child's peak RSS via wait4),
-time `SentimentIntensityAnalyzer.polarity_scores` over the same texts in this process, then
-check a random sample of stored rows against VADER exactly. Exit status: 0 ok (or skipped),
-1 when the import fails or stores anything wrong, 2 for bad arguments.
+`monitor` console script in a child process (wall clock; memory of the child AND of the scoring
+pool's processes, see below), time `SentimentIntensityAnalyzer.polarity_scores` over the same texts
+in this process, then check a random sample of stored rows against VADER exactly. Exit status: 0 ok
+(or skipped), 1 when the import fails or stores anything wrong, 2 for bad arguments.
 
-Unix only: the peak RSS of exactly one child comes from os.wait4.
+Memory: the import's scoring workers are not children of the `monitor` process (the fork server
+forks them), so the child's own peak RSS (os.wait4) misses them. A sampler thread walks the whole
+process tree every 0.1 s with psutil and records the peak of the summed RSS (an upper bound: pages
+the workers share with the fork server count once per process), the peak of the summed PSS (shared
+pages split between their sharers: what the tree really holds), and each process's own peak RSS.
+The child's exact peak still comes from wait4. Unix only (os.wait4, /proc through psutil).
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -59,24 +66,123 @@ class BenchFailure(Exception):
 
 
 @dataclass
+class TreeMemory:
+    """Memory of the import's process tree, sampled (see the module docstring). MB = 2**20 bytes."""
+
+    peak_sum_rss_mb: float = 0.0  # max over samples of the summed RSS of every process in the tree
+    peak_sum_pss_mb: float = 0.0  # the same with PSS (shared pages divided among their sharers)
+    fork_server_peak_rss_mb: float = 0.0
+    worker_peak_rss_mb: list[float] = field(default_factory=list)  # one per scoring worker seen
+    other_peak_rss_mb: float = 0.0  # e.g. multiprocessing's resource tracker
+    parent_sampled_peak_rss_mb: float = 0.0
+    samples: int = 0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the RSS and PSS of a process and all its descendants until stopped.
+
+    Kept cheap, since it shares the machine with what it measures: RSS (from /proc/PID/statm) every
+    `every` seconds, the list of descendants (a scan of /proc) every 5 samples and PSS (from
+    /proc/PID/smaps_rollup, a walk of every mapping) every 10 samples. The sampled peaks are lower
+    bounds of the true peaks: a spike shorter than the interval can be missed.
+    """
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.result = TreeMemory()
+        self.peaks: dict[int, float] = {}
+        self.roles: dict[int, str] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        procs = [root]
+        tick = 0
+        while not self.stop.is_set():
+            if tick % 5 == 0:
+                try:
+                    procs = [root, *root.children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    break
+            with_pss = tick % 10 == 0
+            tick += 1
+            total_rss = total_pss = 0
+            for proc in procs:
+                try:
+                    if proc.pid not in self.roles:
+                        self.roles[proc.pid] = self._role(proc, root)
+                    if with_pss:
+                        full = proc.memory_full_info()
+                        rss, pss = full.rss, getattr(full, "pss", full.rss)
+                    else:
+                        rss, pss = proc.memory_info().rss, 0
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                total_rss += rss
+                total_pss += pss
+                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss / 2**20)
+            r = self.result
+            r.samples += 1
+            r.peak_sum_rss_mb = max(r.peak_sum_rss_mb, total_rss / 2**20)
+            if with_pss:
+                r.peak_sum_pss_mb = max(r.peak_sum_pss_mb, total_pss / 2**20)
+            self.stop.wait(self.every)
+
+    @staticmethod
+    def _role(proc: Any, root: Any) -> str:
+        if proc.pid == root.pid:
+            return "parent"
+        cmdline = " ".join(proc.cmdline())
+        if "resource_tracker" in cmdline:
+            return "other"
+        if "forkserver" in cmdline:  # workers are forked from the server, so they share its cmdline
+            return "fork server" if proc.ppid() == root.pid else "worker"
+        return "other"
+
+    def finish(self) -> TreeMemory:
+        self.stop.set()
+        self.join()
+        r = self.result
+        for pid, peak in self.peaks.items():
+            role = self.roles.get(pid, "other")
+            if role == "parent":
+                r.parent_sampled_peak_rss_mb = peak
+            elif role == "fork server":
+                r.fork_server_peak_rss_mb = max(r.fork_server_peak_rss_mb, peak)
+            elif role == "worker":
+                r.worker_peak_rss_mb.append(round(peak, 1))
+            else:
+                r.other_peak_rss_mb = max(r.other_peak_rss_mb, peak)
+        return r
+
+
+@dataclass
 class ImportRun:
     seconds: float
     peak_rss_mb: float
     stdout: str
     stderr: str
+    tree: TreeMemory | None = None
 
 
 @dataclass
 class Result:
     n: int
     import_per_s: float
-    plain_per_s: float
-    ratio: float
-    import_peak_rss_mb: float
+    plain_per_s: float | None  # None with --no-baseline
+    ratio: float | None
+    import_peak_rss_mb: float  # the `monitor` process alone (wait4, exact)
     import_wall_s: float
-    plain_wall_s: float
+    plain_wall_s: float | None
     repeat: int
     verified_sample: int
+    tree: TreeMemory | None  # the whole process tree, sampled (None without psutil)
 
 
 def log(message: str) -> None:
@@ -92,6 +198,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=1, help="baseline runs; the best is used (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed for choosing the verified sample")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+    p.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the plain polarity_scores timing (for memory runs at large N)",
+    )
     args = p.parse_args(argv)
     if args.n < 1:
         p.error("--n must be at least 1")
@@ -146,10 +257,13 @@ def run_import(monitor: Path, settings: Path, mentions: Path, workdir: Path) -> 
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        sampler = _start_sampler(proc.pid)
         # wait4 on this pid gives this child's own rusage; RUSAGE_CHILDREN would also count
-        # make_mentions.py and anything else this process has waited for.
+        # make_mentions.py and anything else this process has waited for, and it reports the
+        # largest of the children's peaks, not their sum.
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        tree = sampler.finish() if sampler is not None else None
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by hand; tell Popen so it won't
     # ru_maxrss is KiB on Linux but bytes on macOS.
     rss_kib = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
@@ -160,7 +274,18 @@ def run_import(monitor: Path, settings: Path, mentions: Path, workdir: Path) -> 
             f"`{' '.join(cmd)}` exited with status {proc.returncode}\n"
             f"--- stdout ---\n{stdout}--- stderr ---\n{stderr}"
         )
-    return ImportRun(seconds, rss_kib / 1024, stdout, stderr)
+    return ImportRun(seconds, rss_kib / 1024, stdout, stderr, tree)
+
+
+def _start_sampler(pid: int) -> TreeSampler | None:
+    try:
+        import psutil  # noqa: F401  (the `bench` extra)
+    except ImportError:
+        log("psutil missing (pip install -e '.[bench]'): only the monitor process's own peak is measured")
+        return None
+    sampler = TreeSampler(pid)
+    sampler.start()
+    return sampler
 
 
 def check_summary(run: ImportRun, n: int) -> None:
@@ -279,12 +404,26 @@ def table(r: Result) -> str:
         f"ingest benchmark, N = {r.n:,} mentions",
         f"  {'import (monitor import, end to end)':<40} {r.import_per_s:>12,.0f} mentions/s  "
         f"{r.import_wall_s:>8.2f} s wall",
-        f"  {f'plain polarity_scores (best of {r.repeat})':<40} {r.plain_per_s:>12,.0f} texts/s     "
-        f"{r.plain_wall_s:>8.2f} s wall",
-        f"  {'ratio import/plain':<40} {r.ratio:>12.3f}",
-        f"  {'import peak RSS':<40} {r.import_peak_rss_mb:>12.1f} MB",
-        f"  verified: count(*) = N and {r.verified_sample:,} sampled rows equal vaderSentiment",
     ]
+    if r.plain_per_s is not None and r.plain_wall_s is not None and r.ratio is not None:
+        lines += [
+            f"  {f'plain polarity_scores (best of {r.repeat})':<40} {r.plain_per_s:>12,.0f} texts/s     "
+            f"{r.plain_wall_s:>8.2f} s wall",
+            f"  {'ratio import/plain':<40} {r.ratio:>12.3f}",
+        ]
+    lines.append(f"  {'peak RSS, monitor process (wait4)':<40} {r.import_peak_rss_mb:>12.1f} MB")
+    if r.tree is not None:
+        t = r.tree
+        workers = ", ".join(f"{w:.1f}" for w in t.worker_peak_rss_mb) or "none"
+        lines += [
+            f"  {'peak RSS, whole tree (sum, sampled)':<40} {t.peak_sum_rss_mb:>12.1f} MB",
+            f"  {'peak PSS, whole tree (sum, sampled)':<40} {t.peak_sum_pss_mb:>12.1f} MB",
+            f"    {'fork server peak RSS':<38} {t.fork_server_peak_rss_mb:>12.1f} MB",
+            f"    {'each worker peak RSS':<38} {workers:>12} MB",
+            f"    {'other helpers peak RSS':<38} {t.other_peak_rss_mb:>12.1f} MB",
+            f"    {'samples':<38} {t.samples:>12,}",
+        ]
+    lines.append(f"  verified: count(*) = N and {r.verified_sample:,} sampled rows equal vaderSentiment")
     return "\n".join(lines)
 
 
@@ -323,24 +462,27 @@ def bench(args: argparse.Namespace, workdir: Path) -> Result:
     rows = read_texts(mentions)
     if len(rows) != args.n:
         raise BenchFailure(f"{mentions}: expected {args.n:,} rows, read {len(rows):,}")
-    log(f"timing plain polarity_scores x{args.repeat}")
-    plain_s = time_baseline([text for _, text in rows], args.repeat)
+    plain_s: float | None = None
+    if not args.no_baseline:
+        log(f"timing plain polarity_scores x{args.repeat}")
+        plain_s = time_baseline([text for _, text in rows], args.repeat)
 
     log("verifying stored scores")
     checked = verify(db, rows, args.seed)
 
     import_per_s = args.n / run.seconds
-    plain_per_s = args.n / plain_s
+    plain_per_s = args.n / plain_s if plain_s else None
     return Result(
         n=args.n,
         import_per_s=import_per_s,
         plain_per_s=plain_per_s,
-        ratio=import_per_s / plain_per_s,
+        ratio=import_per_s / plain_per_s if plain_per_s else None,
         import_peak_rss_mb=run.peak_rss_mb,
         import_wall_s=run.seconds,
         plain_wall_s=plain_s,
         repeat=args.repeat,
         verified_sample=checked,
+        tree=run.tree,
     )
 
 

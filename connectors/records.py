@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,9 @@ KNOWN_COLUMNS = frozenset(
 )
 # Columns `monitor export mentions` adds; they are recomputed on import, not kept as extras.
 DERIVED_COLUMNS = frozenset({"source_name", "compound", "pos", "neu", "neg", "label", "scored"})
+_NOT_EXTRA = KNOWN_COLUMNS | DERIVED_COLUMNS
+# A JSON escape of a UTF-16 surrogate: only such a line can hold a string UTF-8 cannot encode.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -92,22 +96,40 @@ def _read_jsonl(path: Path, start_offset: int, start_line: int) -> Iterator[Reco
         for raw in fh:
             line_no += 1
             offset += len(raw)
-            if line_no == 1:
-                raw = raw.removeprefix(_BOM)
-            stripped = raw.strip()
-            if not stripped:
-                continue
-            try:
-                value = json.loads(stripped)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                if not raw.endswith(b"\n"):
-                    return  # a last line still being written: leave it for the next poll
-                yield Record(line_no, None, offset, f"invalid JSON ({_short(exc)})")
-                continue
-            if not isinstance(value, dict):
-                yield Record(line_no, None, offset, f"expected a JSON object, got {type(value).__name__}")
-                continue
-            yield Record(line_no, value, offset)
+            record = jsonl_record(line_no, raw, offset)
+            if record is not None:
+                yield record
+
+
+def jsonl_record(line_no: int, raw: bytes, end_offset: int = 0) -> Record | None:
+    """One line of a JSONL file as a Record, or None when there is nothing to read: a blank line, or an
+    unfinished last line (invalid JSON and no newline: a line still being written is left for the next
+    poll). Split out of the reader so `monitor import` can parse lines in its worker processes."""
+    if line_no == 1:
+        raw = raw.removeprefix(_BOM)
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    try:
+        value = json.loads(stripped)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if not raw.endswith(b"\n"):
+            return None  # only the file's last line can lack a newline, so nothing follows it
+        return Record(line_no, None, end_offset, f"invalid JSON ({_short(exc)})")
+    if not isinstance(value, dict):
+        return Record(line_no, None, end_offset, f"expected a JSON object, got {type(value).__name__}")
+    if SURROGATE_ESCAPE.search(stripped):
+        for key, item in value.items():
+            for s in (key, item):
+                if isinstance(s, str) and not s.isascii():
+                    try:
+                        s.encode("utf-8")
+                    except UnicodeEncodeError:
+                        # JSON can spell a lone UTF-16 surrogate ("\ud800"); no database can store it.
+                        return Record(
+                            line_no, None, end_offset, f"{key}: not valid Unicode (a lone surrogate)"
+                        )
+    return Record(line_no, value, end_offset)
 
 
 class _LineFeed:
@@ -236,46 +258,71 @@ def record_to_mention(
     (the caller already decided the brand, e.g. `monitor import --brand`).
     """
     try:
-        native_id = _opt_str(fields, "id")
-        if native_id is None:
-            raise ValueError("id: missing or empty")
-        text = fields.get("text")
-        if text is None:
-            raise ValueError("text: missing")
-        if not isinstance(text, str):
-            raise ValueError(f"text: expected a string, got {type(text).__name__}")
-        try:
-            created_at = parse_time(fields.get("created_at"))
-        except (ValueError, TypeError):
-            raise ValueError(f"created_at: not an ISO 8601 time: {fields.get('created_at')!r}") from None
-        rating = _opt_int(fields, "rating", 1, 5)
-        if not text.strip() and rating is None:
-            raise ValueError("text: empty (and no rating)")
-        row_brand = _opt_str(fields, "brand")
-        chosen = row_brand or brand
-        if chosen is None:
-            raise ValueError("brand: missing, and no brand given for the file")
-        lang = _opt_str(fields, "lang")
-        return Mention(
-            source=(_opt_str(fields, "source") or default_source).lower(),
-            native_id=native_id,
-            brand=chosen,
-            text=text,
-            created_at=created_at,
-            source_name=source_name,
-            url=_opt_str(fields, "url"),
-            author=_opt_str(fields, "author"),
-            title=_opt_str(fields, "title"),
-            lang=lang.lower().split("-")[0].split("_")[0] if lang else None,
-            rating=rating,
-            engagement=_opt_int(fields, "engagement", 0),
-            reach=_opt_int(fields, "reach", 0),
-            brand_assigned=assigned or row_brand is not None,
-            extra={
-                k: v
-                for k, v in fields.items()
-                if k is not None and k not in KNOWN_COLUMNS and k not in DERIVED_COLUMNS
-            },
+        values = record_values(
+            fields, source_name=source_name, default_source=default_source, brand=brand, assigned=assigned
         )
+        return Mention(*values[:14], extra=values[14])
     except ValueError as exc:
         raise InputError(f"{where}: {exc}") from None
+
+
+# What `record_values` returns: Mention's first 14 fields in their order, then `extra`.
+RecordValues = tuple[
+    str, str, str, str, datetime, str, str | None, str | None, str | None, str | None,
+    int | None, int | None, int | None, bool, dict[str, Any],
+]  # fmt: skip
+
+
+def record_values(
+    fields: dict[str, Any],
+    *,
+    source_name: str,
+    default_source: str = "file",
+    brand: str | None = None,
+    assigned: bool = False,
+) -> RecordValues:
+    """`record_to_mention`'s checks and values without building the Mention: (source, native_id,
+    brand, text, created_at, source_name, url, author, title, lang, rating, engagement, reach,
+    brand_assigned, extra), or ValueError naming the field. `monitor import` turns hundreds of
+    thousands of rows into stored rows with it; a frozen dataclass per row is a cost it can skip."""
+    # Optional columns are usually absent: `get(...) is None` spares those the helper call.
+    get = fields.get
+    native_id = _opt_str(fields, "id")
+    if native_id is None:
+        raise ValueError("id: missing or empty")
+    text = get("text")
+    if text is None:
+        raise ValueError("text: missing")
+    if not isinstance(text, str):
+        raise ValueError(f"text: expected a string, got {type(text).__name__}")
+    try:
+        created_at = parse_time(get("created_at"))
+    except (ValueError, TypeError):
+        raise ValueError(f"created_at: not an ISO 8601 time: {get('created_at')!r}") from None
+    rating = None if get("rating") is None else _opt_int(fields, "rating", 1, 5)
+    if rating is None and not text.strip():
+        raise ValueError("text: empty (and no rating)")
+    row_brand = None if get("brand") is None else _opt_str(fields, "brand")
+    chosen = row_brand or brand
+    if chosen is None:
+        raise ValueError("brand: missing, and no brand given for the file")
+    lang = None if get("lang") is None else _opt_str(fields, "lang")
+    return (
+        ((None if get("source") is None else _opt_str(fields, "source")) or default_source).lower(),
+        native_id,
+        chosen,
+        text,
+        created_at,
+        source_name,
+        None if get("url") is None else _opt_str(fields, "url"),
+        None if get("author") is None else _opt_str(fields, "author"),
+        None if get("title") is None else _opt_str(fields, "title"),
+        lang.lower().split("-")[0].split("_")[0] if lang else None,
+        rating,
+        None if get("engagement") is None else _opt_int(fields, "engagement", 0),
+        None if get("reach") is None else _opt_int(fields, "reach", 0),
+        assigned or row_brand is not None,
+        {}
+        if fields.keys() <= _NOT_EXTRA  # the common case, checked in one set operation
+        else {k: v for k, v in fields.items() if k is not None and k not in _NOT_EXTRA},
+    )

@@ -21,16 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import click
-import pandas as pd
 
-from analysis.spikes import SpikeParams, Verdict, count_spike, share_rise
 from connectors.errors import ConfigError, InputError
 from connectors.records import parse_time
 from monitor.cli_options import format_option
 from monitor.clock import Clock, FixedClock, SystemClock
-from monitor.series import bucket_counts, floor_time
 
+# pandas and the detector load only when a backtest runs: `monitor.cli` imports this module for
+# every command, and `monitor import` should not pay half a second for pandas at start-up.
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.spike_params import SpikeParams
+    from analysis.spikes import Verdict
     from monitor.cli import App
     from monitor.storage.store import Store
 
@@ -121,6 +124,8 @@ def read_series_csv(path: Path) -> Series:
             raise InputError(f"{path}:{reader.line_num + 1}: not UTF-8 text") from None
     if not times:
         raise InputError(f"{path}:2: no rows after the header")
+    import pandas as pd
+
     return Series(pd.Series(values, index=pd.DatetimeIndex(times, tz=UTC), dtype=float), stamps)
 
 
@@ -141,6 +146,8 @@ def alerts_of(verdicts: list[Verdict], label: Callable[[int], str]) -> list[Aler
 
 def backtest_csv(path: Path, params: SpikeParams, tz: tzinfo) -> tuple[list[Alert], int]:
     """The volume-spike rule over a CSV series: its alerts, and how many buckets were judged."""
+    from analysis.spikes import count_spike
+
     series = read_series_csv(path)
     verdicts = count_spike(series.values, params, tz)
     return alerts_of(verdicts, lambda i: series.stamps[i]), len(verdicts)
@@ -158,6 +165,9 @@ def backtest_store(
     clock: Clock,
 ) -> tuple[list[Alert], int]:
     """A spike rule over the last `days` of stored mentions (closed buckets only)."""
+    from analysis.spikes import count_spike, share_rise
+    from monitor.series import bucket_counts, floor_time
+
     end = floor_time(clock.now(), bucket)  # the bucket in progress is not judged
     start = end - timedelta(days=days)
     frame = bucket_counts(store, brand, start=start, end=end, bucket=bucket)

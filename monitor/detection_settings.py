@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from analysis.spikes import SpikeParams
+from analysis.spike_params import SpikeParams
 from monitor.durations import parse_duration
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

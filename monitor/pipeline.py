@@ -12,30 +12,21 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from analysis.evidence import combine, has_text
+from analysis.evidence import has_text
 from analysis.lexicon import LexiconOverrides
-from analysis.sentiment import Scored, SentimentStage
+from analysis.sentiment import SentimentStage
 from connectors import registry
 from connectors.errors import MonitorError, RateLimited
 from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
+from monitor.import_chunks import NO_OVERRIDES, mention_values, text_for_scoring
 from monitor.scoring_pool import BatchScorer, stage_for_lexicon
 from monitor.storage.store import CursorUpdate, Store
 
 log = logging.getLogger(__name__)
-NO_OVERRIDES = LexiconOverrides()
-
-
-def text_for_scoring(m: Mention) -> str:
-    """A review's title carries sentiment too ("Terrible update"), so it is scored with the text."""
-    if m.title:
-        sep = " " if m.title.rstrip()[-1:] in {".", "!", "?"} else ". "
-        return f"{m.title.rstrip()}{sep}{m.text}"
-    return m.text
 
 
 @dataclass
@@ -104,41 +95,11 @@ class Ingestor:
             [(texts[i], kept[i].lang, self.lexicons.get(kept[i].brand, NO_OVERRIDES)) for i in with_text]
         )
         by_index = dict(zip(with_text, scored, strict=True))
-        rows = [self._row(m, by_index.get(i), now) for i, m in enumerate(kept)]
-        stored = self.store.store_mentions(rows, cursor, now=now)
+        values = [mention_values(m, by_index.get(i), now) for i, m in enumerate(kept)]
+        stored = self.store.store_mention_values(values, cursor, now=now)
         result.stored += stored.inserted
         result.duplicates += stored.duplicates  # a concurrent writer got there first
         return result
-
-    def _row(self, m: Mention, scored: Scored | None, now: datetime) -> dict[str, Any]:
-        # A review whose text cannot be scored (no text, or a language no scorer reads) takes its
-        # sentiment from its stars (analysis/evidence.py, docs/sentiment.md).
-        s = combine(scored.score if scored else None, m.rating).score
-        lang = scored.lang if scored else m.lang
-        return {
-            "source": m.source,
-            "native_id": m.native_id,
-            "brand": m.brand,
-            "source_name": m.source_name,
-            "created_at": m.created_at,
-            "text": m.text,
-            "title": m.title,
-            "url": m.url,
-            "author": m.author,
-            "lang": lang,
-            "rating": m.rating,
-            "engagement": m.engagement,
-            "reach": m.reach,
-            "compound": s.compound,
-            "pos": s.pos,
-            "neu": s.neu,
-            "neg": s.neg,
-            "label": s.label,
-            "scored": s.scored,
-            "raw": dict(m.raw) or None,
-            "extra": dict(m.extra) or None,
-            "ingested_at": now,
-        }
 
 
 @dataclass

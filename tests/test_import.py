@@ -195,3 +195,153 @@ def test_sigterm_to_the_process_group_mid_parallel_import_exits_cleanly(env: Env
     assert rerun.returncode == 0, rerun.stderr
     ids = ids_in(env.db)
     assert len(ids) == len(set(ids)) == n
+
+
+def _mixed_rows(path: Path, n: int) -> Path:
+    """Rows of every kind the import meets, repeated: brands named or not, reviews, other languages,
+    duplicates, broken rows and blank lines."""
+
+    def kinds(i: int) -> list[str]:
+        when, g = "2026-11-01T10:00:00Z", "globex"
+        rows = [
+            {"id": f"a{i}", "text": f"acme update {i} is good", "created_at": when, "brand": "acme"},
+            {"id": f"b{i}", "text": f"Acme Corp and Globex both #{i}", "created_at": "2026-11-01T13:00+03"},
+            {"id": f"c{i}", "text": f"nothing relevant {i}", "created_at": "2026-11-01"},
+            {"id": f"d{i}", "text": "Crashes on start.", "title": "Terrible update", "rating": 1,
+             "created_at": when, "brand": "acme", "app_version": f"4.{i}"},
+            {"id": f"e{i}", "text": f"Uygulama çok kötü {i}", "rating": 2, "created_at": when, "brand": g},
+            {"id": f"f{i}", "text": f"Das ist sehr gut, danke {i}", "created_at": when, "brand": "acme"},
+            {"id": f"a{i}", "text": f"acme update {i} is good", "created_at": when, "brand": "acme"},
+        ]  # fmt: skip
+        return [json.dumps(r, ensure_ascii=False) for r in rows] + [
+            f"{{broken {i}",
+            "",
+            '{"id": "g", "text": "x"}',
+        ]
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n // 10):
+            fh.write("\n".join(kinds(i)) + "\n")
+    return path
+
+
+def _table(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        cols = "source, native_id, brand, source_name, created_at, text, title, url, author, lang, rating, "
+        cols += "engagement, reach, compound, pos, neu, neg, label, scored, raw, extra"
+        return sorted(conn.execute(f"SELECT {cols} FROM mentions").fetchall(), key=repr)
+
+
+def test_pool_and_in_process_imports_store_the_same_rows(env: Env, tmp_path: Path) -> None:
+    from monitor.config import load_settings
+    from monitor.importer import import_file
+    from monitor.pipeline import Ingestor
+    from monitor.scoring_pool import BatchScorer
+    from monitor.storage.store import Store
+
+    f = _mixed_rows(env.dir / "mixed.jsonl", 3000)
+    settings = load_settings(env.config)
+    lexicons = {b.name: b.lexicon for b in settings.brands.values()}
+    summaries, tables = [], []
+    for name, workers in (("inline.db", 1), ("pool.db", 2)):
+        store = Store.open(f"sqlite:///{tmp_path / name}")
+        scorer = BatchScorer(workers=workers)
+        try:
+            ingestor = Ingestor(store, scorer=scorer, lexicons=lexicons)
+            first = import_file(f, settings, ingestor, batch_size=250, progress=False, pool_min_bytes=0)
+            again = import_file(f, settings, ingestor, batch_size=250, progress=False, pool_min_bytes=0)
+            assert (scorer._pool is not None) == (workers == 2)
+        finally:
+            scorer.close()
+            store.close()
+        summaries.append((first, again))
+        tables.append(_table(tmp_path / name))
+    assert summaries[0] == summaries[1]
+    first, again = summaries[0]
+    assert (first.rows, first.rejected, first.unmatched) == (2700, 600, 300)
+    assert first.stored == 1800 and again.stored == 0 and again.duplicates == first.stored + first.duplicates
+    assert tables[0] == tables[1] and len(tables[0]) == 1800
+    assert {r[9] for r in tables[0]} >= {"en", "tr", "de"}
+
+
+def test_pool_workers_start_light(tmp_path: Path) -> None:
+    """Workers do not re-import the parent's main script (for `monitor` the whole CLI) and, on
+    SQLite, never import SQLAlchemy or pandas."""
+    from monitor.scoring_pool import BatchScorer
+    from tests.pool_probe import worker_facts
+
+    scorer = BatchScorer(workers=2)
+    try:
+        facts = scorer.executor().submit(worker_facts).result(timeout=120)
+    finally:
+        scorer.close()
+    assert facts == {"main_file": None, "imported": [], "model_loaded": True}
+
+
+@pytest.mark.slow
+def test_pool_processes_exit_when_the_import_is_killed(env: Env) -> None:
+    """SIGKILL reaches only the importing process; its pool must not outlive it (the workers would
+    otherwise wait for work forever, and keep the fork server alive with them)."""
+    import os
+
+    f = write_jsonl(env.dir / "big.jsonl", 60_000)
+    proc = subprocess.Popen(
+        [MONITOR, "--config", str(env.config), "import", "--workers", "2", str(f)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=env.dir,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(env.db, timeout=5) as conn:
+                if conn.execute("SELECT count(*) FROM mentions").fetchone()[0] >= 2_000:
+                    break
+        except sqlite3.OperationalError:
+            continue
+    assert proc.poll() is None, "import finished before the kill; make the file bigger"
+    proc.kill()
+    proc.wait(timeout=30)
+
+    def group_alive() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    deadline = time.monotonic() + 30
+    while group_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not group_alive(), "a pool worker or the fork server outlived a killed import"
+
+
+def test_strict_on_the_pool_stores_every_row_before_the_bad_one(env: Env, tmp_path: Path) -> None:
+    from connectors.errors import InputError
+    from monitor.config import load_settings
+    from monitor.importer import import_file
+    from monitor.pipeline import Ingestor
+    from monitor.scoring_pool import BatchScorer
+    from monitor.storage.store import Store
+
+    f = env.dir / "m.jsonl"
+    f.write_text(
+        write_jsonl(env.dir / "a.jsonl", 1234).read_text()
+        + "{oops\n"
+        + write_jsonl(env.dir / "b.jsonl", 2000, start=1234).read_text()
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'strict.db'}")
+    scorer = BatchScorer(workers=2)
+    try:
+        with pytest.raises(InputError, match=rf"^{f}:1235: invalid JSON"):
+            import_file(
+                f, load_settings(env.config), Ingestor(store, scorer=scorer), strict=True,
+                batch_size=100, progress=False, pool_min_bytes=0,
+            )  # fmt: skip
+        assert scorer._pool is not None
+    finally:
+        scorer.close()
+        store.close()
+    assert sorted(ids_in(tmp_path / "strict.db"), key=lambda i: int(i[1:])) == [f"m{i}" for i in range(1234)]

@@ -178,3 +178,87 @@ def test_model_loads_from_the_installed_package(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
     assert not (tmp_path / "cache").exists()
+
+
+def _corpus() -> list[str]:
+    """Every text at hand: the samples, the labelled examples and the English ground truth."""
+    import csv
+    import json
+
+    texts = [t for ts in SAMPLES.values() for t in ts]
+    with open(ROOT / "examples/acme/social.jsonl", encoding="utf-8") as fh:
+        texts += [json.loads(line)["text"] for line in fh]
+    with open(ROOT / "examples/acme/reviews.csv", encoding="utf-8", newline="") as fh:
+        texts += [r["text"] for r in csv.DictReader(fh)]
+    for path in sorted((ROOT.parent / "shared/data/sentiment").glob("*_GroundTruth.txt")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                texts.append(parts[2])
+    return texts
+
+
+def test_trimmed_model_answers_exactly_like_py3langids_own_restriction():
+    """The detector builds its model with only the 34 languages' columns; py3langid's set_languages
+    keeps all 97 besides. Same slicing, so the same scores to the last bit."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from analysis.langdetect import LANGUAGES, _load_identifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(LANGUAGES))
+    ours = _load_identifier(LANGUAGES)
+    assert ours.nb_ptc.shape == reference.nb_ptc.shape and ours.nb_classes == reference.nb_classes
+    texts = [clean(t) for t in _corpus()]
+    assert len(texts) > 5000
+    assert [ours.classify(t) for t in texts] == [reference.classify(t) for t in texts]
+
+
+def test_fast_clean_is_the_defined_clean():
+    """`clean` matches runs of punctuation at once and skips the e-mail pattern for texts without
+    "@" (analysis/langdetect.py says why that cannot change its result): it must give what the
+    defining pattern `_NOISE` gives, on real texts and on generated ones."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from analysis.langdetect import _NOISE
+
+    def full(text: str) -> str:
+        return " ".join(_NOISE.sub(" ", text.replace("\u2019", "'")).split()).lower()
+
+    for text in _corpus():
+        assert clean(text) == full(text)
+        assert clean(text.replace("@", " ")) == full(text.replace("@", " "))
+
+    alphabet = st.sampled_from(
+        [
+            *"ab cé1٣_#&;.-:/'!\"$%()[]{}~`^\u2019\u2003\u202f\u205f\u2028\u200b\n😀\ufe0fwhtps@",
+            *("www.", "http://", "&amp;", "a@b.c", "\u2003!@b.c", "#tag", "@hand_le"),
+        ]
+    )
+
+    @settings(max_examples=5000, deadline=None)
+    @given(st.lists(alphabet, max_size=40).map("".join))
+    def check(text: str) -> None:
+        assert clean(text) == full(text)
+
+    check()
+
+
+def test_cache_changes_no_answer_and_stays_bounded():
+    texts = _corpus()[:3000]
+    cached, uncached = BundledDetector(cache_size=100), BundledDetector(cache_size=0)
+    assert [cached.detect(t) for t in texts + texts] == [uncached.detect(t) for t in texts + texts]
+    assert 0 < len(cached._cache) <= 100 and not uncached._cache
+
+
+def test_punctuation_runs_never_span_whitespace():
+    import re
+
+    from analysis.langdetect import _RUN
+
+    run = re.compile(_RUN)
+    for code in [*range(0x10000), *range(0x1F000, 0x1FB00)]:
+        ch = chr(code)
+        if run.fullmatch(ch):
+            assert not ch.isspace() and ch not in "@#&'" and not ch.isalpha(), hex(code)

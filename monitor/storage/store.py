@@ -7,12 +7,12 @@ it, so a crash at any point loses nothing committed and stores nothing twice.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from connectors.errors import StorageError
 from monitor.storage import schema
 from monitor.storage.engine import make_engine, migrate, sqlite_path
+from monitor.storage.mention_rows import MENTION_COLUMNS, ColumnBatch, Constant, encode_mention_values
 
 # SQLite allows 32766 bound parameters per statement; 25 columns x 500 rows stays well below.
 _INSERT_CHUNK = 500
@@ -108,22 +109,55 @@ class Store:
     def store_mentions(
         self, rows: Sequence[dict[str, Any]], cursor: CursorUpdate | None = None, *, now: datetime
     ) -> StoreResult:
-        """Insert mention rows and move the cursor, in ONE transaction."""
+        """Insert mention rows (dicts keyed by column name) and move the cursor, in ONE transaction."""
+        values = [tuple(row.get(c) for c in MENTION_COLUMNS) for row in rows]
+        return self.store_mention_values(values, cursor, now=now)
+
+    def store_mention_values(
+        self, values: Sequence[tuple[Any, ...]], cursor: CursorUpdate | None = None, *, now: datetime
+    ) -> StoreResult:
+        """Insert mention rows given as tuples in `MENTION_COLUMNS` order (plain Python values), and
+        move the cursor, in ONE transaction."""
         inserted = 0
+        if self.dialect == "sqlite":
+            try:  # before the transaction: the write lock is held only while writing
+                values = encode_mention_values("sqlite", values)
+            except ValueError as exc:  # the exception SQLAlchemy's own bind processing raises
+                raise sa.exc.StatementError(str(exc), _SQLITE_INSERT, None, exc) from None
         with self.atomic() as conn:
-            if self.dialect == "sqlite" and rows:
-                inserted = _sqlite_insert_mentions(conn, rows)
-            for start in range(0, len(rows) if self.dialect != "sqlite" else 0, _INSERT_CHUNK):
-                chunk = rows[start : start + _INSERT_CHUNK]
+            if self.dialect == "sqlite" and values:
+                inserted = _sqlite_insert_mentions(conn, values)
+            for start in range(0, len(values) if self.dialect != "sqlite" else 0, _INSERT_CHUNK):
+                chunk = [
+                    dict(zip(MENTION_COLUMNS, v, strict=True)) for v in values[start : start + _INSERT_CHUNK]
+                ]
                 stmt = (
                     self._insert(schema.mentions)
                     .on_conflict_do_nothing(index_elements=["source", "native_id", "brand"])
                     .returning(schema.mentions.c.id)
                 )
-                inserted += len(conn.execute(stmt, list(chunk)).all())
+                inserted += len(conn.execute(stmt, chunk).all())
             if cursor is not None:
                 self._set_cursor(conn, cursor, now)
-        return StoreResult(inserted, len(rows) - inserted)
+        return StoreResult(inserted, len(values) - inserted)
+
+    def store_column_batch(
+        self, batch: ColumnBatch, cursor: CursorUpdate | None = None, *, now: datetime
+    ) -> StoreResult:
+        """`store_mention_values` for rows encoded for this store's dialect and given column by column
+        (how `monitor import`'s workers send them). On SQLite a constant text or NULL column is
+        written into the statement as a literal rather than bound once per row."""
+        if self.dialect != "sqlite":
+            return self.store_mention_values(list(batch.rows()), cursor, now=now)
+        inserted = 0
+        with self.atomic() as conn:
+            if batch.count:
+                sql, bound = _sqlite_insert_for(batch)
+                params = zip(*bound, strict=True) if bound else repeat((), batch.count)  # all literal
+                inserted = _sqlite_insert_mentions(conn, params, sql)
+            if cursor is not None:
+                self._set_cursor(conn, cursor, now)
+        return StoreResult(inserted, batch.count - inserted)
 
     def _set_cursor(self, conn: sa.Connection, cursor: CursorUpdate, now: datetime) -> None:
         stmt = self._insert(schema.cursors).values(
@@ -291,44 +325,61 @@ class Store:
 
 # -- the SQLite fast path ---------------------------------------------------------------------------
 
-_MENTION_COLUMNS = tuple(c.name for c in schema.mentions.columns if c.name != "id")
+if tuple(c.name for c in schema.mentions.columns if c.name != "id") != MENTION_COLUMNS:
+    raise RuntimeError(
+        "monitor/storage/mention_rows.py: MENTION_COLUMNS no longer matches the mentions table"
+    )
 _SQLITE_INSERT = (
-    f"INSERT INTO mentions ({', '.join(_MENTION_COLUMNS)}) VALUES ({', '.join('?' * len(_MENTION_COLUMNS))}) "
+    f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) VALUES ({', '.join('?' * len(MENTION_COLUMNS))}) "
     "ON CONFLICT (source, native_id, brand) DO NOTHING"
 )
-_TIMES = frozenset({"created_at", "ingested_at"})
-_JSONS = frozenset({"raw", "extra"})
 
 
-def _sqlite_value(name: str, value: Any) -> Any:
-    """What SQLAlchemy's UTCDateTime / JSON / Boolean types would bind, without their per-row cost."""
+def _sqlite_literal(value: Any) -> str | None:
+    """`value` as an SQLite literal when that is safe and exact (NULL, or text without NUL that
+    encodes to UTF-8), else None: it is bound instead. Numbers are always bound: SQLite's own
+    parsing of a float literal need not round-trip the Python float bit for bit."""
     if value is None:
-        return None
-    if name in _TIMES:
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to a UTC column")
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
-    if name in _JSONS:
-        return json.dumps(value)
-    if name == "scored":
-        return int(value)
-    return value
+        return "NULL"
+    if type(value) is str and "\x00" not in value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
-def _sqlite_insert_mentions(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
+def _sqlite_insert_for(batch: ColumnBatch) -> tuple[str, list[Any]]:
+    """The INSERT for a batch (constant text/NULL columns as literals) and the columns it binds."""
+    values: list[str] = []
+    bound: list[Any] = []
+    for column in batch.columns:
+        literal = _sqlite_literal(column.value) if isinstance(column, Constant) else None
+        if literal is not None:
+            values.append(literal)
+        else:
+            values.append("?")
+            bound.append(repeat(column.value, batch.count) if isinstance(column, Constant) else column)
+    sql = (
+        f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) VALUES ({', '.join(values)}) "
+        "ON CONFLICT (source, native_id, brand) DO NOTHING"
+    )
+    return sql, bound
+
+
+def _sqlite_insert_mentions(
+    conn: sa.Connection, values: Iterable[tuple[Any, ...]], sql: str = _SQLITE_INSERT
+) -> int:
     """Bulk insert through the DB-API cursor: the import's hot path spends more time in SQLAlchemy's
     per-row bind processing than in SQLite. Same statement semantics (ON CONFLICT DO NOTHING on the
     identity key), same stored formats (tests/test_store.py runs the contract on both paths' output),
     and the same transaction as the cursor update that follows. Inserted rows are counted with
     sqlite3's total_changes, which counts exactly the rows this statement inserted."""
     raw = conn.connection.driver_connection
-    try:
-        params = [tuple(_sqlite_value(c, row.get(c)) for c in _MENTION_COLUMNS) for row in rows]
-    except ValueError as exc:
-        raise sa.exc.StatementError(str(exc), _SQLITE_INSERT, None, exc) from None
     before = raw.total_changes
     try:
-        raw.cursor().executemany(_SQLITE_INSERT, params)
+        raw.cursor().executemany(sql, values)
     except sqlite3.DatabaseError as exc:  # the same exception classes callers get from SQLAlchemy
-        raise sa.exc.DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.DatabaseError) from exc
+        raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.DatabaseError) from exc
     return raw.total_changes - before
