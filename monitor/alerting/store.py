@@ -320,17 +320,7 @@ class AlertStore:
         with self.store.atomic(write=False) as conn:
             return list(
                 conn.execute(
-                    sa.select(
-                        m.c.id,
-                        m.c.source,
-                        m.c.text,
-                        m.c.title,
-                        m.c.url,
-                        m.c.compound,
-                        m.c.created_at,
-                        m.c.rating,
-                        m.c.reach,
-                    )
+                    sa.select(*_sample_columns())
                     .where(
                         m.c.brand == brand,
                         m.c.created_at >= start,
@@ -349,18 +339,22 @@ class AlertStore:
         with self.store.atomic(write=False) as conn:
             return list(
                 conn.execute(
-                    sa.select(
-                        m.c.id,
-                        m.c.source,
-                        m.c.text,
-                        m.c.title,
-                        m.c.url,
-                        m.c.compound,
-                        m.c.created_at,
-                        m.c.rating,
-                        m.c.reach,
-                    )
-                    .where(m.c.id.in_(list(ids)))
-                    .order_by(m.c.compound, m.c.id)
+                    sa.select(*_sample_columns()).where(m.c.id.in_(list(ids))).order_by(m.c.compound, m.c.id)
                 ).mappings()
             )
+
+
+def _sample_columns() -> list[sa.Column]:
+    """What a message shows of a mention."""
+    m = schema.mentions
+    return [
+        m.c.id,
+        m.c.source,
+        m.c.text,
+        m.c.title,
+        m.c.url,
+        m.c.compound,
+        m.c.created_at,
+        m.c.rating,
+        m.c.reach,
+    ]
