@@ -45,3 +45,18 @@ def test_analysis_does_no_io() -> None:
         bad = {m for m in imports_of(path) if m.split(".")[0] in forbidden}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
         assert "open(" not in path.read_text(encoding="utf-8"), f"{path.relative_to(ROOT)} opens files"
+
+
+def test_the_cli_and_settings_load_without_pandas_matplotlib_or_the_detector() -> None:
+    """Every command imports the CLI and validates settings.toml (alert rules included); the heavy
+    libraries load only in the commands that use them, so `monitor import` and friends start fast."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import monitor.cli; from monitor.config import load_settings; "
+        f"load_settings({str(ROOT / 'settings.toml')!r}); "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'analysis.spikes') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"

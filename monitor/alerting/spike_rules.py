@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
-
-from analysis.spikes import SpikeParams, Verdict, count_spike, share_rise
+from analysis.spike_params import SpikeParams
 from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCondition, register
-from monitor.series import bucket_counts, floor_time
+
+# pandas, the detector and the series queries load on the first evaluation, not when settings are
+# validated (every command validates them; `monitor import` should not pay for pandas).
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.spikes import Verdict
 
 
 def default_lookback(params: SpikeParams) -> timedelta:
@@ -37,6 +41,8 @@ def default_lookback(params: SpikeParams) -> timedelta:
 
 def newest_safe_bucket(ctx: EvalContext, brand: str, bucket: timedelta) -> datetime | None:
     """Start of the newest closed bucket every source of the brand has polled past (or None)."""
+    from monitor.series import floor_time
+
     sources = ctx.feeding_sources(brand)
     if not sources:
         return None
@@ -63,6 +69,10 @@ class BrandWindow:
 def brand_window(ctx: EvalContext, brand: str) -> BrandWindow:
     key = ("spike-window", brand)
     if key not in ctx.cache:
+        import pandas as pd
+
+        from monitor.series import bucket_counts
+
         detection = ctx.settings.detection
         bucket = detection.bucket
         newest = newest_safe_bucket(ctx, brand, bucket)
@@ -149,6 +159,8 @@ class NegativeSpike(_Spike):
     metric = "negative mentions"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
+        from analysis.spikes import count_spike
+
         return count_spike(frame["negative"], params, tz)
 
 
@@ -160,6 +172,8 @@ class VolumeSpike(_Spike):
     metric = "mentions"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
+        from analysis.spikes import count_spike
+
         return count_spike(frame["total"], params, tz)
 
 
@@ -171,6 +185,8 @@ class NegativeShare(_Spike):
     metric = "negative share"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
+        from analysis.spikes import share_rise
+
         return share_rise(frame["negative"], frame["scored"], params, tz)
 
 
