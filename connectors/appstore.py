@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import re
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,10 +34,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.appstore_map import Feed, Malformed, Review, entry_id, parse_feed, parse_time, to_review
-from connectors.http import HttpClient, HttpPolicy, strip_controls, utc_now
+from connectors.base import ApiConnector
+from connectors.http import strip_controls
 from connectors.search_syntax import excludes_platform
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -125,30 +123,15 @@ def dump_cursor(marks: Mapping[str, Mark]) -> str | None:
     return json.dumps({k: marks[k].dump() for k in sorted(marks)}, sort_keys=True, separators=(",", ":"))
 
 
-class AppStoreConnector:
+class AppStoreConnector(ApiConnector):
     """One configured App Store source; `fetch` yields pages newest first, storefront by storefront."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = timedelta(seconds=spec.overlap)
-        self.client = HttpClient(
-            spec.base_url or ITUNES_API,
-            source=spec.name,
-            policy=policy or policy_for(spec.timeout),
-            headers={"Accept": "application/json"},
-            sleep=sleep,
-            now=now,
-            rng=rng,
-        )
+        self.client = self.http_client(spec.base_url or ITUNES_API, headers={"Accept": "application/json"})
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
         if excludes_platform(query.query, "appstore"):

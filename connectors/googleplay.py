@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,13 +34,13 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.base import ApiConnector
 from connectors.errors import AuthError, PayloadError
 from connectors.googleplay_auth import TokenSource, load_service_account, rewrap, token_endpoint
 from connectors.googleplay_map import Malformed, parse_page, to_mention
-from connectors.http import HttpClient, HttpPolicy, Redactor, body_preview, strip_controls, utc_now
+from connectors.http import Redactor, body_preview, strip_controls
 from connectors.search_syntax import excludes_platform
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -89,34 +87,24 @@ class Mark:
             return None
 
 
-class GooglePlayConnector:
+class GooglePlayConnector(ApiConnector):
     """One configured Google Play source; `fetch` yields pages newest first."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = timedelta(seconds=spec.overlap)
         account = load_service_account(
             self.options.service_account_file, source_name=spec.name, base_dir=spec.base_dir
         )
-        base = spec.base_url or PLAY_API
-        self.client = HttpClient(
-            base, source=spec.name, policy=policy or policy_for(spec.timeout), sleep=sleep, now=now, rng=rng
-        )
+        self.client = self.http_client(spec.base_url or PLAY_API)
         self.tokens = TokenSource(
             account,
             self.client,
             url=token_endpoint(account.token_uri, spec.base_url, PLAY_API),
             source=spec.name,
-            now=now,
+            now=self._now,
         )
         self.path = f"androidpublisher/v3/applications/{quote(self.options.package_name)}/reviews"
 

@@ -19,16 +19,14 @@ what every design choice here rests on:
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.base import ApiConnector
 from connectors.hackernews_map import (
     Cursor,
     Malformed,
@@ -39,9 +37,7 @@ from connectors.hackernews_map import (
     parse_response,
     to_mention,
 )
-from connectors.http import HttpClient, HttpPolicy, utc_now
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -89,30 +85,16 @@ class _Window:
 _Step = Generator[tuple[list[Mention], int], None, tuple[bool, int]]
 
 
-class HackerNewsConnector:
+class HackerNewsConnector(ApiConnector):
     """One configured Hacker News source; see the module docstring for paging and the cursor."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = int(spec.overlap)
         self._tags = "(" + ",".join(self.options.tags) + ")"  # ORed, as HN's own site asks: (story)
-        self.client = HttpClient(
-            spec.base_url or HN_API,
-            source=spec.name,
-            policy=policy or policy_for(spec.timeout),
-            sleep=sleep,
-            now=now,
-            rng=rng,
-        )
+        self.client = self.http_client(spec.base_url or HN_API)
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
         searches = algolia_searches(query.query)

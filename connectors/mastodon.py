@@ -27,21 +27,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import random
 import re
-import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.base import ApiConnector
 from connectors.credentials import credential, env_var
 from connectors.errors import ConfigError, ConnectorError
-from connectors.http import HttpClient, HttpPolicy, Redactor, utc_now
+from connectors.http import Redactor
 from connectors.mastodon_map import (
     HASHTAG,
     Malformed,
@@ -58,7 +56,6 @@ from connectors.mastodon_map import (
 )
 from connectors.search_syntax import excludes_platform
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -110,20 +107,13 @@ class _Stream:
 _Read = Generator[tuple[list[Mention], int, list[int], bool], None, None]
 
 
-class MastodonConnector:
+class MastodonConnector(ApiConnector):
     """One configured Mastodon source; see the module docstring for modes, paging and the cursor."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = spec.overlap
         if not spec.base_url:
             raise ConfigError(
@@ -134,21 +124,16 @@ class MastodonConnector:
         self.token = self._token()
         secrets = [self.token] if self.token else []
         self._redactor = Redactor(secrets)
-        policy = policy or policy_for(spec.timeout)
         common: dict[str, Any] = {
-            "source": spec.name,
             "headers": {"Authorization": f"Bearer {self.token}"} if self.token else {},
             "reset_header": ("X-RateLimit-Reset", "iso"),
             "secrets": secrets,
-            "sleep": sleep,
-            "now": now,
-            "rng": rng,
         }
-        self.client = HttpClient(spec.base_url, policy=policy, **common)
+        self.client = self.http_client(spec.base_url, **common)
         # Only asked after a refusal, to explain it: one attempt, no retries.
-        self._probe = HttpClient(
+        self._probe = self.http_client(
             spec.base_url,
-            policy=dataclasses.replace(policy, max_attempts=1),
+            policy=dataclasses.replace(self.policy, max_attempts=1),
             session=self.client.session,
             **common,
         )

@@ -14,18 +14,16 @@ the source's HttpPolicy and its time budget hold.
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connectors.base import ApiConnector
 from connectors.credentials import credential
 from connectors.errors import ConnectorError
-from connectors.http import HttpPolicy, Redactor, utc_now
+from connectors.http import Redactor
 from connectors.reddit_client import make_reddit, map_error
 from connectors.reddit_map import (
     MAX_QUERY_LENGTH,
@@ -37,7 +35,7 @@ from connectors.reddit_map import (
     to_mention,
 )
 from connectors.spec import SourceSpec
-from connectors.transport import PolicyAdapter, policy_for
+from connectors.transport import PolicyAdapter
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -85,7 +83,7 @@ class Options(BaseModel):
         return self
 
 
-class RedditConnector:
+class RedditConnector(ApiConnector):
     """One configured Reddit source; `fetch` is a generator of pages, newest first.
 
     The cursor (JSON: created_utc and fullname of the newest item stored) moves only on the last
@@ -93,19 +91,11 @@ class RedditConnector:
     older pages if the poll stopped half-way.
     """
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = spec.overlap
-        self._now = now
         read = {
             key: credential(
                 "reddit", key, source_name=spec.name, options=self.options, base_dir=spec.base_dir
@@ -117,15 +107,13 @@ class RedditConnector:
         # The real API host as base_url means "no proxy": the token endpoint stays on www.reddit.com.
         custom = base is not None and base != REDDIT_API
         self.adapter = PolicyAdapter(
-            policy or policy_for(spec.timeout),
+            self.policy,
             source=spec.name,
             base_url=base if custom else None,
             rewrite_hosts=REDDIT_HOSTS,
             reset_header=("x-ratelimit-reset", "seconds"),
             secrets=[read["client_id"], read["client_secret"]],
-            sleep=sleep,
-            now=now,
-            rng=rng,
+            **self.retry_kwargs(),
         )
         self.reddit = make_reddit(
             read, base_url=base if custom else None, adapter=self.adapter, timeout=spec.timeout

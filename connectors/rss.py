@@ -20,20 +20,18 @@ A Google Alerts feed only holds results of the alert's own query: configure it w
 from __future__ import annotations
 
 import logging
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.http import HttpClient, HttpPolicy, redact_url, utc_now
+from connectors.base import ApiConnector
+from connectors.http import redact_url
 from connectors.rss_map import Cursor, Malformed, entry_time, parse_feed, to_mention, validators
 from connectors.search_syntax import excludes_platform
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -65,32 +63,18 @@ class Options(BaseModel):
         return value
 
 
-class RssConnector:
+class RssConnector(ApiConnector):
     """One configured feed. The cursor is JSON: {etag, modified, newest}."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = timedelta(seconds=spec.overlap)
-        self._now = now
         parts = urlsplit(self.options.url)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.client = HttpClient(
-            spec.base_url or f"{parts.scheme}://{parts.netloc}",
-            source=spec.name,
-            policy=policy or policy_for(spec.timeout),
-            headers={"Accept": ACCEPT},
-            sleep=sleep,
-            now=now,
-            rng=rng,
+        self.client = self.http_client(
+            spec.base_url or f"{parts.scheme}://{parts.netloc}", headers={"Accept": ACCEPT}
         )
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:

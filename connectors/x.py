@@ -15,10 +15,8 @@ and skips the source once `monthly_read_budget` is spent. `reads_this_fetch` tot
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any, Literal
 
@@ -26,11 +24,12 @@ import requests
 import tweepy
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connectors.base import ApiConnector
 from connectors.credentials import credential
 from connectors.errors import AuthError, ConnectorError, PayloadError, RateLimited, TransientError
-from connectors.http import HttpPolicy, Redactor, strip_controls, utc_now
+from connectors.http import Redactor, strip_controls
 from connectors.spec import SourceSpec
-from connectors.transport import PolicyAdapter, make_session, policy_for
+from connectors.transport import PolicyAdapter, make_session
 from connectors.types import BrandQuery, Mention, Page
 from connectors.x_map import Malformed, parse_response, snowflake_id_at, to_mention, tweet_id, x_search_query
 
@@ -69,37 +68,27 @@ class Options(BaseModel):
         return self
 
 
-class XConnector:
+class XConnector(ApiConnector):
     """One configured X source. The cursor is the newest tweet id stored (a since_id)."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = spec.overlap
         self.reads_this_fetch = 0
-        self._now = now
         token = credential(
             "x", "bearer_token", source_name=spec.name, options=self.options, base_dir=spec.base_dir
         )
         self._redactor = Redactor([token])
         self.adapter = PolicyAdapter(
-            policy or policy_for(spec.timeout),
+            self.policy,
             source=spec.name,
             base_url=spec.base_url,
             rewrite_hosts=(X_API_HOST,),  # tweepy's host; base_url may be https://api.x.com, a proxy, ...
             reset_header=("x-rate-limit-reset", "epoch"),
             headers={"Authorization": f"Bearer {token}"},
-            sleep=sleep,
-            now=now,
-            rng=rng,
+            **self.retry_kwargs(),
         )
         self.client = tweepy.Client(
             bearer_token=_PLACEHOLDER_TOKEN, return_type=dict, wait_on_rate_limit=False

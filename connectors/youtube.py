@@ -23,22 +23,20 @@ the source's overlap window.
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connectors.base import ApiConnector
 from connectors.credentials import credential
 from connectors.errors import ConnectorError
-from connectors.http import HttpClient, HttpPolicy, Redactor, utc_now
+from connectors.http import Redactor
 from connectors.search_syntax import excludes_platform
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 from connectors.types import BrandQuery, Mention, Page
 from connectors.youtube_map import Cursor, LastError, Malformed, classify_error, parse_list, to_mention
 
@@ -90,22 +88,14 @@ def _checked(ids: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
     return cleaned
 
 
-class YouTubeConnector:
+class YouTubeConnector(ApiConnector):
     """One configured YouTube source; yields a page per API page, target after target."""
 
-    def __init__(
-        self,
-        spec: SourceSpec,
-        *,
-        policy: HttpPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = utc_now,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.spec = spec
-        self.options: Options = spec.options
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
         self.overlap = timedelta(seconds=spec.overlap)
-        self._now = now
         self._key = credential(
             "youtube", "api_key", source_name=spec.name, options=self.options, base_dir=spec.base_dir
         )
@@ -113,16 +103,7 @@ class YouTubeConnector:
         self._last_error = LastError()
         session = requests.Session()
         session.hooks["response"].append(self._last_error)
-        self.client = HttpClient(
-            spec.base_url or YOUTUBE_API,
-            source=spec.name,
-            policy=policy or policy_for(spec.timeout),
-            session=session,
-            sleep=sleep,
-            now=now,
-            rng=rng,
-            secrets=[self._key],
-        )
+        self.client = self.http_client(spec.base_url or YOUTUBE_API, session=session, secrets=[self._key])
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
         if excludes_platform(query.query, "youtube"):
