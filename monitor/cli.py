@@ -7,6 +7,7 @@ mistakes), never a traceback.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import signal
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 from rich.console import Console
@@ -26,9 +27,11 @@ from connectors.records import parse_time
 from monitor import __version__
 from monitor.cli_options import format_option
 from monitor.clock import SystemClock
-from monitor.config import Settings, config_path, load_settings
 from monitor.logs import setup_logging
-from monitor.storage.store import Store
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
+    from monitor.storage.store import Store
 
 log = logging.getLogger("monitor")
 
@@ -37,19 +40,25 @@ class App:
     """Lazily loaded settings and store, shared by the commands of one invocation."""
 
     def __init__(self, config: str | None) -> None:
-        self.config = config_path(config)
+        self.config = config  # --config; load_settings falls back to $MONITOR_CONFIG, ./settings.toml
         self._settings: Settings | None = None
         self._store: Store | None = None
 
+    # Settings (pydantic) and the store (SQLAlchemy, alembic) are imported on first use, not with the
+    # CLI: `monitor import` starts its scoring pool before them, so the pool's start-up overlaps theirs.
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from monitor.config import load_settings
+
             self._settings = load_settings(self.config)
         return self._settings
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            from monitor.storage.store import Store
+
             self._store = Store.open(self.settings.storage_url)
         return self._store
 
@@ -61,7 +70,40 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands in other modules are imported when they are run (or listed by --help).
+
+    Every `monitor` invocation used to import every command family: Apprise and the alerting engine,
+    the report's Jinja and matplotlib paths, the index. `monitor import` needs none of them, and its
+    start-up is time the scoring pool waits with a core idle (docs/sentiment.md).
+    """
+
+    def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = dict(lazy or {})  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+# Command families that live in their own modules (one module per family), loaded on use.
+LAZY_COMMANDS = {
+    "backtest": "monitor.backtest:backtest_command",
+    "alerts": "monitor.cli_alerts:alerts_command",
+    "surveys": "monitor.cli_index:surveys",
+    "customers": "monitor.cli_index:customers",
+    "index": "monitor.cli_index:index",
+    "report": "monitor.cli_report:report",
+}
+
+
+@click.group(cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config",
@@ -169,9 +211,15 @@ def import_(
     workers: int | None,
 ) -> int:
     """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
+    from monitor.scoring_pool import POOL_MIN_BYTES, BatchScorer, start_fork_server
+
+    scorer = BatchScorer(workers=workers)
+    with contextlib.suppress(OSError):  # a missing file is reported by import_file, in its words
+        if scorer.workers >= 2 and file.stat().st_size >= POOL_MIN_BYTES:
+            start_fork_server()  # loads the workers' model while this process loads the rest
+
     from monitor.importer import import_file
     from monitor.pipeline import Ingestor
-    from monitor.scoring_pool import BatchScorer
 
     stop = threading.Event()
 
@@ -182,7 +230,6 @@ def import_(
 
     stopped: list[int] = []
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    scorer = BatchScorer(workers=workers)
     try:
         summary = import_file(
             file,
@@ -308,27 +355,6 @@ def _open_out(path: Path | None) -> Iterator[TextIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         yield fh
-
-
-# Commands that live in their own modules (one module per command family).
-# -- issue 6 (backtest) registers its command here --
-from monitor.backtest import backtest_command  # noqa: E402
-
-cli.add_command(backtest_command)
-# -- issue 6 (alerts) registers its commands here --
-from monitor.cli_alerts import alerts_command  # noqa: E402
-
-cli.add_command(alerts_command)
-# -- issue 7 (surveys, index) registers its commands here --
-from monitor.cli_index import customers, index, surveys  # noqa: E402
-
-cli.add_command(surveys)
-cli.add_command(customers)
-cli.add_command(index)
-# -- issue 8 (report) registers its command here --
-from monitor.cli_report import report  # noqa: E402
-
-cli.add_command(report)
 
 
 def run_main(argv: list[str] | None = None) -> int:

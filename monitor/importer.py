@@ -37,12 +37,9 @@ from monitor.import_chunks import (
 )
 from monitor.pipeline import Ingestor
 from monitor.progress import ByteProgress
+from monitor.scoring_pool import POOL_MIN_BYTES
 
 log = logging.getLogger(__name__)
-
-# Below this file size the import scores in-process: starting the pool (a fork server and one
-# worker per core) costs about a second, more than scoring ~10,000 rows in-process takes.
-POOL_MIN_BYTES = 2_000_000
 
 
 @dataclass

@@ -97,6 +97,9 @@ class _CachedStage:
 
 
 _WORKER: _Stages | None = None
+# Below this file size `monitor import` scores in-process: starting the pool (a fork server and one
+# worker per core) costs about a second, more than scoring ~10,000 rows in-process takes.
+POOL_MIN_BYTES = 2_000_000
 # Module names the fork server imports before forking workers (see the module docstring).
 FORKSERVER_PRELOAD = ["monitor.scoring_preload"]
 
@@ -151,6 +154,22 @@ def _exit_when_orphaned(parent_pid: int, every: float = 1.0) -> None:
 
 def _started() -> None:
     """A no-op task: submitting one per worker starts them all at once."""
+
+
+def start_fork_server() -> None:
+    """Start the pool's fork server now and return at once (it is started on first use otherwise).
+
+    The server imports the workers' modules and loads the language model, most of a second; started
+    first thing, that happens on the other core while this process is still importing and opening the
+    store, instead of after it, with the workers waiting. A no-op when the server is running already.
+    """
+    with _signals_ignored(), _main_module_hidden():
+        # The fork server inherits "ignore SIGINT/SIGTERM" (dispositions survive exec), and so does
+        # every worker it forks: a signal to the process group cannot kill the server under the pool,
+        # which the executor would see as a broken pool. Preloading only takes effect when this
+        # starts the server (there is one per process).
+        forkserver.set_forkserver_preload(FORKSERVER_PRELOAD)
+        forkserver.ensure_running()
 
 
 def _init_worker(factory: StageFactory, parent_pid: int | None = None) -> None:
@@ -229,13 +248,8 @@ class BatchScorer:
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            start_fork_server()
             with _signals_ignored(), _main_module_hidden():
-                # The fork server inherits "ignore SIGINT/SIGTERM" (dispositions survive exec), and so
-                # does every worker it forks: a signal to the process group cannot kill the server
-                # under the pool, which the executor would see as a broken pool.
-                # Preloading only takes effect when this starts the server (it is one per process).
-                forkserver.set_forkserver_preload(FORKSERVER_PRELOAD)
-                forkserver.ensure_running()
                 pool = ProcessPoolExecutor(
                     self.workers,
                     mp_context=multiprocessing.get_context("forkserver"),

@@ -60,3 +60,29 @@ def test_the_cli_and_settings_load_without_pandas_matplotlib_or_the_detector() -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_cli_module_imports_no_database_settings_or_command_family() -> None:
+    """`monitor import` starts its scoring pool's fork server before it loads settings and opens the
+    store, so that the server's start-up (most of a second) overlaps them: importing the CLI itself
+    must not pull in SQLAlchemy, pydantic or the command families (alerting, report, index)."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "alembic", "pydantic", "apprise", "jinja2", "monitor.config", "monitor.cli_alerts")
+    code = f"import sys; import monitor.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_command_family_is_listed_and_loads() -> None:
+    import click
+
+    from monitor.cli import LAZY_COMMANDS, cli
+
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert set(LAZY_COMMANDS) <= set(names) and {"import", "run", "poll", "score", "status"} <= set(names)
+    for name in names:
+        command = cli.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name

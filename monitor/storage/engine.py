@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 
 from connectors.errors import StorageError
 
@@ -68,7 +65,15 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def current_revision(conn: sa.Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    """The schema revision alembic recorded, read from its table directly: every command opens the
+    store, and importing alembic (a tenth of a second) is only needed when there is something to
+    migrate. None for a database alembic never touched; more than one row is an error, as in alembic."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    versions = [row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+    if len(versions) > 1:
+        raise StorageError(f"database schema has several revisions: {', '.join(sorted(versions))}")
+    return versions[0] if versions else None
 
 
 def migrate(engine: sa.Engine, target: str = "head") -> None:
@@ -86,6 +91,9 @@ def migrate(engine: sa.Engine, target: str = "head") -> None:
                     f"database schema {current} is newer than this monitor understands ({SCHEMA_HEAD}); "
                     "upgrade the monitor"
                 )
+            from alembic import command
+            from alembic.config import Config
+
             cfg = Config()
             cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
             cfg.attributes["connection"] = conn
