@@ -156,7 +156,7 @@ def test_model_loads_from_the_installed_package(tmp_path):
         "print('ok')\n"
     )
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "MONITOR_CACHE_DIR"},
         "HOME": str(tmp_path),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "HF_HUB_OFFLINE": "1",
@@ -177,7 +177,9 @@ def test_model_loads_from_the_installed_package(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
-    assert not (tmp_path / "cache").exists()
+    # The one file written is the uncompressed copy of that bundled model (analysis/langid_cache.py)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert len(written) == 1 and written[0].startswith("cache/brand-monitor/langid-"), written
 
 
 def _corpus() -> list[str]:
@@ -262,3 +264,106 @@ def test_punctuation_runs_never_span_whitespace():
         ch = chr(code)
         if run.fullmatch(ch):
             assert not ch.isspace() and ch not in "@#&'" and not ch.isalpha(), hex(code)
+
+
+def _defined_clean(text: str) -> str:
+    """`clean` as defined: the `_NOISE` pattern, then split/join and lower case."""
+    from analysis.langdetect import _NOISE
+
+    return " ".join(_NOISE.sub(" ", text.replace("\u2019", "'")).split()).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#", "# ", " #", "a#", "#a", "#-", "#_", "#1", "#-a", "#_a", "#1a", "a#b", "a #b c", "##a", "#a#b",
+        "#a-b_c1 d", "#é", "#a'b", "#'a", "it's #great's", "#a.b", "#A", "ÀB #C",
+        "@", "@ ", "@a", " @a", "@-", "@_x", "@a@b", "@@a", "@a #b", "#a@b", "@a b@c.d", "x@y.z",
+        "@x.y", "@a.b@c.d", "\t@a.b", "\n@a.b", " @a b.c", "(@a) b", ".@a hi", "RT@a hi",
+        "&", "&;", "&a", "&a;", "&amp;", "&amp;b", "&#39;", "a&amp;b", "&a#b;", "#a&b;", "&a@b;", "@a&b;",
+        "http://", "http://x", "https://x#a y", "#ahttp://x", "@ahttp://x", "xhttp://y", "http:/x",
+        "www.", "www.x", "awww.x", "#awww.x y", "&www.x;", "www.&a;", "ww.x", "WWW.X", "HTTP://X",
+        "a_b", "a__b", "_", "1a2", "a1b", "12 34", "a-b", "a--b", "-", "a'b", "'", "''", "a ' b",
+        "A\x1cB", "a\x1db\x1ec\x1fd", "a\x0bb\x0cc", "a\x00b", "a\x7fb", "a\x1b#b", "#\x1ca",
+        "It's GREAT!!! #Acme2024 @Acme_Support &amp; more: http://t.co/x?y=1 www.acme.com :)",
+        "acme @anonymous you're a peach. :) #993908", "\r\n  Mixed   CASE\ttabs  ",
+    ],
+)  # fmt: skip
+def test_fast_clean_edge_cases(text):
+    assert clean(text) == _defined_clean(text)
+    for variant in (text.upper(), text + " #9", "#" + text, "@" + text, text.replace(" ", "\t")):
+        assert clean(variant) == _defined_clean(variant), repr(variant)
+
+
+def test_ascii_clean_is_the_defined_clean_exhaustively():
+    """Every ASCII character and pair of characters, and every sequence of up to four pieces from
+    the characters and prefixes that the ASCII way treats specially."""
+    import itertools
+
+    from analysis.langdetect import _squeeze, _strip_ascii
+
+    def fast(text: str) -> str | None:
+        stripped = _strip_ascii(text)
+        return None if stripped is None else _squeeze(stripped)
+
+    ascii_chars = [chr(i) for i in range(128)]
+    pieces = ["#", "@", "&", ";", "-", "_", "a", "B", "1", " ", "\x1c", "'", ".", "!", "http://", "www."]
+    texts = [*ascii_chars, *map("".join, itertools.product(ascii_chars, repeat=2))]
+    for n in range(1, 5):
+        texts += map("".join, itertools.product(pieces, repeat=n))
+    taken = 0
+    for text in texts:
+        got = fast(text)
+        if got is not None:
+            taken += 1
+            assert got == _defined_clean(text), repr(text)
+        assert clean(text) == _defined_clean(text), repr(text)
+    assert taken > 0.8 * len(texts)  # the ASCII way is what is tested here
+
+
+def test_ascii_clean_on_generated_text():
+    """Hypothesis over ASCII text rich in what the fast way treats specially."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(
+        [
+            *"aZ e1_#@&;.-:/'!\"$%()[]{}~`^\\\t\n\x0b\x0c\r\x1c\x1f\x00\x7fwhtps",
+            *(" @", "www.", "http://", "https://", "&amp;", "&#39;", "a@b.c", " @b.c", "#tag", "@hand_le"),
+        ]
+    )
+
+    @settings(max_examples=5000, deadline=None)
+    @given(st.lists(alphabet, max_size=40).map("".join))
+    def check(text: str) -> None:
+        assert clean(text) == _defined_clean(text)
+
+    check()
+
+
+def test_corpus_variants_clean_like_the_definition():
+    """The shared texts, and the same with what the fast way keys on moved about."""
+    for text in _corpus():
+        for variant in (
+            text.upper(),
+            text.replace("#", " #").replace("@", " @"),
+            f"acme {text} #{len(text)}",
+            text.replace(" ", "&amp;"),
+            text.encode("ascii", "replace").decode(),
+        ):
+            assert clean(variant) == _defined_clean(variant)
+
+
+def test_both_caches_change_no_answer_and_stay_bounded():
+    """ASCII texts are remembered by their stripped form as well as by their cleaned text."""
+    import unicodedata
+
+    texts = [f"acme {t} #{i}" for i, t in enumerate(_corpus()[:1500])]
+    texts += [t.upper() for t in texts[:300]] + [t.replace(" ", "  ") for t in texts[:300]]
+    cached, uncached = BundledDetector(cache_size=200), BundledDetector(cache_size=0)
+    # the answer as defined: the model's decision on the defined clean-up of the NFC text
+    want = [uncached._decide(_defined_clean(unicodedata.normalize("NFC", t))) if t else None for t in texts]
+    assert [cached.detect(t) for t in texts + texts] == want + want
+    assert [uncached.detect(t) for t in texts] == want
+    assert 0 < len(cached._stripped) <= 200 and 0 < len(cached._cache) <= 200
+    assert not uncached._stripped and not uncached._cache

@@ -1,0 +1,84 @@
+"""The uncompressed copy of py3langid's bundled model (analysis/langid_cache.py): the same model,
+read instead of decompressed, and never a reason for detection to fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from analysis import langid_cache
+from analysis.langdetect import LANGUAGES, clean
+from tests.test_language_detection import _corpus
+
+BUNDLED = MODEL_DIR / MODEL_FILE
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(directory))
+    return directory
+
+
+def _same(a: langid_cache.Model, b: langid_cache.Model) -> None:
+    for x, y in zip(a, b, strict=True):
+        assert type(x) is type(y)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y)
+        else:
+            assert getattr(x, "typecode", None) == getattr(y, "typecode", None) and x == y
+
+
+def test_first_load_writes_the_copy_and_the_next_reads_it(cache: Path, monkeypatch: pytest.MonkeyPatch):
+    first = langid_cache.load_model(BUNDLED, LANGUAGES)
+    files = list(cache.glob("langid-*.npz"))
+    assert len(files) == 1 and not list(cache.glob("*.tmp"))
+
+    def bundled_must_not_be_read(*_args: object) -> None:
+        raise AssertionError("the bundled file was decompressed again")
+
+    monkeypatch.setattr(langid_cache, "_from_bundled", bundled_must_not_be_read)
+    _same(langid_cache.load_model(BUNDLED, LANGUAGES), first)
+
+
+def test_the_copy_answers_exactly_like_the_bundled_model(cache: Path):
+    fresh = langid_cache.load_model(BUNDLED, LANGUAGES)  # decompressed (and written)
+    cached = langid_cache.load_model(BUNDLED, LANGUAGES)  # read back
+    _same(cached, fresh)
+    ours = LanguageIdentifier(*cached[:4], cached[5], norm_probs=True, tk_row=cached[4])
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(LANGUAGES))
+    texts = [clean(t) for t in _corpus()]
+    assert [ours.classify(t) for t in texts] == [reference.classify(t) for t in texts]
+
+
+def test_each_language_list_has_its_own_copy(cache: Path):
+    few = langid_cache.load_model(BUNDLED, ("en", "tr"))
+    assert few[2] == ["en", "tr"] and few[0].shape[1] == 2
+    langid_cache.load_model(BUNDLED, LANGUAGES)
+    assert len(list(cache.glob("langid-*.npz"))) == 2
+    with pytest.raises(ValueError, match="Unknown language"):
+        langid_cache.load_model(BUNDLED, ("en", "xx"))
+
+
+def test_a_damaged_copy_is_replaced(cache: Path):
+    good = langid_cache.load_model(BUNDLED, LANGUAGES)
+    (path,) = cache.glob("langid-*.npz")
+    path.write_bytes(path.read_bytes()[: 1 << 20])  # cut short, as by a full disk
+    _same(langid_cache.load_model(BUNDLED, LANGUAGES), good)
+    _same(langid_cache._read(path), good)  # rewritten whole
+
+
+def test_no_usable_directory_means_no_copy_and_no_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(blocker / "cache"))  # mkdir fails, even for root
+    reference = langid_cache._from_bundled(BUNDLED, LANGUAGES)
+    _same(langid_cache.load_model(BUNDLED, LANGUAGES), reference)
+    monkeypatch.setenv("MONITOR_CACHE_DIR", "")  # switched off
+    assert langid_cache.cache_dir() is None
+    _same(langid_cache.load_model(BUNDLED, LANGUAGES), reference)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
