@@ -45,6 +45,8 @@ _NOT_EXTRA = KNOWN_COLUMNS | DERIVED_COLUMNS
 # A JSON escape of a UTF-16 surrogate: only such a line can hold a string UTF-8 cannot encode.
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _BOM = b"\xef\xbb\xbf"
+# Counts are stored as 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT): a larger one is bad input.
+MAX_COUNT = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,13 @@ def _opt_int(
     return result
 
 
+def _opt_count(fields: dict[str, Any], name: str) -> int | None:
+    count = _opt_int(fields, name, 0)
+    if count is not None and count > MAX_COUNT:
+        raise ValueError(f"{name}: {fields[name]!r} is too large (counts are stored as 64-bit integers)")
+    return count
+
+
 def record_to_mention(
     fields: dict[str, Any],
     *,
@@ -319,8 +328,8 @@ def record_values(
         None if get("title") is None else _opt_str(fields, "title"),
         lang.lower().split("-")[0].split("_")[0] if lang else None,
         rating,
-        None if get("engagement") is None else _opt_int(fields, "engagement", 0),
-        None if get("reach") is None else _opt_int(fields, "reach", 0),
+        None if get("engagement") is None else _opt_count(fields, "engagement"),
+        None if get("reach") is None else _opt_count(fields, "reach"),
         assigned or row_brand is not None,
         {}
         if fields.keys() <= _NOT_EXTRA  # the common case, checked in one set operation

@@ -13,11 +13,14 @@ imports light: no settings, no connectors registry, no pandas, no SQLAlchemy.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from analysis.evidence import combine, has_text
 from analysis.lexicon import LexiconOverrides
@@ -34,6 +37,9 @@ from monitor.storage.mention_rows import (
 )
 
 NO_OVERRIDES = LexiconOverrides()
+# orjson reads an integer too long for 64 bits as a float (an id of 20+ digits would lose digits);
+# a line with a run of 19 digits anywhere is read by the json module instead.
+_LONG_DIGITS = re.compile(rb"\d{19}")
 
 # The order `mention_values` builds its tuples in; checked against the table at import time, so a
 # column added to `mentions` cannot silently shift every value after it.
@@ -150,9 +156,12 @@ def _fields(chunk: Chunk) -> Iterator[tuple[int, dict[str, Any] | None, str | No
             yield record.line, record.fields, record.error
         return
     for i, raw in enumerate(chunk.lines):
-        try:  # the common case, fast; anything unusual (BOM, blank...) takes the reader's path below
-            fields = json.loads(raw.decode())
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        # The common case, fast: orjson parses a line in a third of json's time, to the same values
+        # (tests/test_import_chunks.py). Anything it refuses (BOM, blank, NaN, a lone surrogate,
+        # invalid UTF-8...) or might read differently (long integers) takes the reader's path below.
+        try:
+            fields = json.loads(raw.decode()) if _LONG_DIGITS.search(raw) else orjson.loads(raw)
+        except ValueError:  # JSONDecodeError (orjson's is one) and UnicodeDecodeError alike
             fields = None
         if isinstance(fields, dict) and not SURROGATE_ESCAPE.search(raw):
             yield chunk.first_line + i, fields, None

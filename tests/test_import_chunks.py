@@ -56,6 +56,13 @@ ROWS_OF_EVERY_KIND = [
     b'{"id": "11", "text": "It\'s \\"quoted\\" \\ud83d\\ude00 and \\u00e9", "created_at": "2026-11-02",'
     b' "brand": "acme", "lang": "EN-gb"}\n',
     b'{"id": "12", "text": "lone \\ud800 surrogate", "created_at": "2026-11-02", "brand": "acme"}\n',
+    # what orjson reads differently from the json module, or refuses: the json module's reading wins
+    b'{"id": 12345678901234567890123, "text": "acme long id", "created_at": "2026-11-02", "brand": "acme",'
+    b' "reach": 18446744073709551616}\n',
+    b'{"id": "14", "text": "acme nan", "created_at": "2026-11-02", "brand": "acme", "score": NaN,'
+    b' "big": 1e400, "neg": -Infinity}\n',
+    b'{"id": "15", "text": "acme dup", "text": "acme duplicate key", "created_at": "2026-11-02",'
+    b' "brand": "acme", "x": 1.0, "y": -0.0, "z": 0.1e1, "deep": [[[{"a": null}]]]}\n',
     b'{"id": "13", "text": "unfinished last line", "created_at": "2026-11-02"',
 ]
 BRANDS = (
@@ -74,9 +81,11 @@ def test_jsonl_fast_path_reads_exactly_what_the_reader_reads(tmp_path: Path) -> 
     expected = [(r.line, r.fields, r.error) for r in read_records(f)]
     got = list(_fields(Chunk(1, 0, NOW, lines=ROWS_OF_EVERY_KIND)))
     assert got == expected
-    assert len(expected) == 15  # blank lines and the unfinished last line are not rows
+    assert len(expected) == 18  # blank lines and the unfinished last line are not rows
     assert [line for line, fields, _ in expected if fields is None] == [6, 7, 15, 17]
-    assert expected[-1][2] == "text: not valid Unicode (a lone surrogate)"
+    assert expected[15][1]["id"] == 12345678901234567890123  # not a float
+    assert repr([type(v) for v in expected[16][1].values()]) == repr([type(v) for v in got[16][1].values()])
+    assert expected[14][2] == "text: not valid Unicode (a lone surrogate)"
 
 
 def _old_path(stage_store: Store, lines: list[bytes]) -> tuple[list[tuple], list[tuple[str, str]], int]:
@@ -134,7 +143,11 @@ def test_prepare_chunk_stores_what_the_mention_pipeline_stores(tmp_path: Path) -
     assert _stored(new_store) == old_rows
     assert result.rejected == old_rejected
     assert result.unmatched == old_unmatched == 1
-    assert (result.rows, result.duplicates) == (15, 1)  # line 14 repeats line 1
+    assert (result.rows, result.duplicates) == (18, 1)  # line 14 repeats line 1
+    assert (
+        "m.jsonl:18",
+        "reach: 18446744073709551616 is too large (counts are stored as 64-bit integers)",
+    ) in result.rejected
     assert {r[1] for r in old_rows} >= {"1", "2", "5", "6", "7", "11"}
     # A second pass finds everything stored: nothing is scored or encoded again.
     again = prepare_chunk(
