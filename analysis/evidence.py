@@ -23,8 +23,7 @@ available for analysis (e.g. star averages) next to the text score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from analysis.sentiment import UNSCORED, Score, label_for
 
@@ -35,8 +34,7 @@ MAX_RATING = 5
 NEUTRAL_RATING = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """The score to store and what it came from (``None`` when unscored)."""
 
     score: Score
