@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -178,6 +178,9 @@ def test_strict_chunk_stops_at_the_first_bad_row() -> None:
           {"a": [i, "ü"]}, None, NOW) for i in range(40)],
         [("x", str(i), "acme", "s", T0, "same", None, None, None, None, None, None, None, None, None, None,
           None, "unscored", False, None, {"k": "v\ud800"}, NOW) for i in range(3)],
+        [("x", str(i), "acme", "s", T0 if i else T0.astimezone(timezone(timedelta(hours=3))),
+          "t", None, None, None, None, None, None, None, None, None, None, None, "unscored", 1 if i else True,
+          {"a": 1, "b": 2} if i else {"b": 2, "a": 1}, None, NOW) for i in range(3)],  # equal, not alike
     ],
 )  # fmt: skip
 def test_column_batches_store_the_bytes_sqlalchemy_stores(tmp_path: Path, rows: list[tuple]) -> None:
