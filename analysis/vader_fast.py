@@ -43,8 +43,10 @@ for 3.6-3.9x (~11-12 us per mention text on the 2-core benchmark machine):
 * `score_valence`: zero values filtered in C, an all-zero list gives the neutral dict, and
   `round()` (slow: it formats and parses a string) is skipped for zeros.
 
-What is left is mostly C-level and per text: the emoji scan (~15%; the emoji dict is read
-live, so its keys cannot be pre-filtered), tokenizing, the lexicon lookups and rounding.
+* the emoji scan: skipped for an ASCII text while no emoji key is ASCII (none is by default);
+  the dict is an `_EmojiDict` that notices its own changes, so it is still read live.
+
+What is left is mostly C-level and per text: tokenizing, the lexicon lookups and rounding.
 
 The lexicon, the emoji dict and BOOSTER_DICT / SPECIAL_CASES are read live (so lexicon
 overrides applied to `analyzer.lexicon` behave exactly as with the plain analyzer). Frozen at
@@ -222,8 +224,77 @@ def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     }
 
 
+class _EmojiDict(dict):  # type: ignore[type-arg]
+    """The analyzer's emoji dict, which also knows whether any key is an ASCII character.
+
+    Default keys are all non-ASCII, so an ASCII text (nearly every mention: `str.isascii` is a
+    C-level flag check) holds no emoji and skips the per-character scan. Mutations through the
+    dict's methods mark the answer stale and it is recomputed on the next text; a dict bound in
+    its place (`analyzer.emojis = {...}`) is wrapped again by the property below.
+    """
+
+    __slots__ = ("_ascii_key",)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._ascii_key: bool | None = None
+
+    def has_ascii_key(self) -> bool:
+        if self._ascii_key is None:
+            self._ascii_key = any(type(k) is not str or k.isascii() for k in self)
+        return self._ascii_key
+
+    def _stale(self) -> None:
+        self._ascii_key = None
+
+    def __setitem__(self, key, value):  # type: ignore[no-untyped-def]
+        super().__setitem__(key, value)
+        self._stale()
+
+    def __delitem__(self, key):  # type: ignore[no-untyped-def]
+        super().__delitem__(key)
+        self._stale()
+
+    def __ior__(self, other):  # type: ignore[no-untyped-def]
+        result = super().__ior__(other)
+        self._stale()
+        return result
+
+    def update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().update(*args, **kwargs)
+        self._stale()
+
+    def setdefault(self, key, default=None):  # type: ignore[no-untyped-def]
+        result = super().setdefault(key, default)
+        self._stale()
+        return result
+
+    def pop(self, *args):  # type: ignore[no-untyped-def]
+        result = super().pop(*args)
+        self._stale()
+        return result
+
+    def popitem(self):  # type: ignore[no-untyped-def]
+        result = super().popitem()
+        self._stale()
+        return result
+
+    def clear(self) -> None:
+        super().clear()
+        self._stale()
+
+
 class FastSentimentIntensityAnalyzer(SentimentIntensityAnalyzer):
     """vaderSentiment 3.3.2 with its hot paths rewritten; output identical."""
+
+    @property
+    def emojis(self) -> _EmojiDict:
+        return self._emojis
+
+    @emojis.setter
+    def emojis(self, value: dict[str, str]) -> None:
+        # vaderSentiment's __init__ assigns its dict here; so does anyone who replaces it
+        self._emojis = value if type(value) is _EmojiDict else _EmojiDict(value)
 
     def _replace_emojis(self, text: str) -> str:
         """The original emoji loop, verbatim except that it appends to a list and joins."""
@@ -249,8 +320,10 @@ class FastSentimentIntensityAnalyzer(SentimentIntensityAnalyzer):
 
         # Emoji: the original looks every *character* up in self.emojis (multi-character keys
         # never match). If no character is a key, its loop copies the text unchanged, so the
-        # rebuild can be skipped; dict_keys.isdisjoint iterates the characters in C.
-        if not self.emojis.keys().isdisjoint(text):
+        # rebuild can be skipped: an ASCII text when no key is ASCII (`_EmojiDict`), else when
+        # dict_keys.isdisjoint, which iterates the characters in C, finds none.
+        emojis = self._emojis
+        if not (text.isascii() and not emojis.has_ascii_key()) and not emojis.keys().isdisjoint(text):
             text = self._replace_emojis(text)
         # The original strips the text first: split() ignores outer whitespace anyway, and
         # score_valence only counts "!" and "?", which strip() does not remove.

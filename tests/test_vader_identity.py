@@ -412,3 +412,35 @@ def test_property_arbitrary_text(text):
 def test_property_vader_vocabulary(parts):
     text = "".join((w.upper() if up else w) + sep for w, sep, up in parts)
     assert_identical([text])
+
+
+def test_emoji_dict_changes_are_seen_through_every_mutator():
+    """ASCII texts skip the emoji scan while no emoji key is ASCII; the dict notices its changes."""
+    plain, fast = SentimentIntensityAnalyzer(), FastSentimentIntensityAnalyzer()
+    texts = ["x marks good", "a b c", "bad x", "😀 x", "yes", "ok :)", "z"]
+
+    def same() -> None:
+        expected = [repr(plain.polarity_scores(t)) for t in texts]
+        assert [repr(fast.polarity_scores(t)) for t in texts] == expected
+
+    same()
+    steps = [
+        lambda e: e.__setitem__("x", "great"),
+        lambda e: e.__delitem__("x"),
+        lambda e: e.update({"a": "terrible"}, b="love"),
+        lambda e: e.pop("a"),
+        lambda e: e.setdefault("c", "awful"),
+        lambda e: e.__ior__({"z": "happy"}),
+        lambda e: e.popitem(),
+        lambda e: e.clear(),
+    ]
+    for step in steps:
+        for analyzer in (plain, fast):
+            result = step(analyzer.emojis)
+            if isinstance(result, dict):  # |= returns the dict: rebind as the statement would
+                analyzer.emojis = result
+        same()
+    for analyzer in (plain, fast):
+        analyzer.emojis = {"y": "excellent"}  # a plain dict bound in place of the analyzer's own
+    texts.append("y y")
+    same()
