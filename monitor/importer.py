@@ -97,6 +97,7 @@ def import_file(
         store_url=store.url,
         dialect=store.dialect,
         sqlite_file=str(store.sqlite_file) if store.sqlite_file else None,
+        store_was_empty=not store.has_mentions(),
     )
     size = path.stat().st_size
     chunks = _chunks(path, fmt or detect_format(path), batch_size, ingestor)

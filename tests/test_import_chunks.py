@@ -277,3 +277,31 @@ def test_fast_json_reads_the_same_values_and_types_as_the_json_module(row: dict,
     except ValueError:
         return  # refused (e.g. a lone surrogate): the reader's path decides, as before
     assert repr(got) == repr(expected)  # repr: the same types too (an int stays an int)
+
+
+def test_a_rerun_scores_nothing_and_an_empty_store_is_not_looked_up(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'm.db'}")
+    stages = _Stages(stage_for_lexicon)
+    scored: list[str] = []
+
+    def counting_scorer_for(lexicon):  # the real scorers, counting the texts they score
+        score = stages.scorer_for(lexicon)
+
+        def counted(text: str, lang: str | None):
+            scored.append(text)
+            return score(text, lang)
+
+        return counted
+
+    def never(source: str, brand: str, ids) -> set[str]:
+        raise AssertionError("looked up an empty store")
+
+    chunk = Chunk(1, 0, NOW, lines=ROWS_OF_EVERY_KIND)
+    first = prepare_chunk(job(store_was_empty=True), chunk, counting_scorer_for, never)
+    assert store.store_column_batch(first.batch, now=NOW).inserted == first.batch.count > 5
+    assert len(scored) == first.batch.count - 1  # the review without text takes its stars
+    scored.clear()
+    again = prepare_chunk(job(store_was_empty=store.has_mentions() is False), chunk, counting_scorer_for,
+                          store.existing_native_ids)  # fmt: skip
+    assert scored == [] and again.batch.count == 0
+    assert again.duplicates == first.duplicates + first.batch.count

@@ -233,6 +233,11 @@ class Store:
         with self.atomic(write=False) as conn:
             return list(conn.execute(q).mappings())
 
+    def has_mentions(self) -> bool:
+        """Whether any mention is stored (one index probe, unlike a count)."""
+        with self.atomic(write=False) as conn:
+            return conn.execute(sa.select(schema.mentions.c.id).limit(1)).first() is not None
+
     def count_mentions(self, brand: str | None = None) -> int:
         m = schema.mentions
         q = sa.select(sa.func.count()).select_from(m)
