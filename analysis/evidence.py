@@ -76,3 +76,18 @@ def combine(text_score: Score | None, rating: int | None) -> Evidence:
     if rating is not None:
         return Evidence(rating_score(rating), "rating")
     return Evidence(UNSCORED, None)
+
+
+_NO_EVIDENCE = Evidence(UNSCORED, None)
+
+
+def stored_score(text_score: Score | None, rating: int | None) -> Score:
+    """`combine(text_score, rating).score`: the score to store, without building the Evidence.
+
+    The import calls this once per row, and most rows have no rating: then the text's score is
+    stored when it is scored, and UNSCORED otherwise, exactly as `combine` decides
+    (tests/test_sentiment_evidence.py compares the two on every kind of input).
+    """
+    if rating is None:
+        return text_score if text_score is not None and text_score.label != "unscored" else UNSCORED
+    return combine(text_score, rating).score

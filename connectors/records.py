@@ -213,7 +213,7 @@ def parse_time(value: Any) -> datetime:
         raise ValueError(f"not an ISO 8601 time: {value!r}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)  # "+00:00" parses to UTC itself
 
 
 def _opt_str(fields: dict[str, Any], name: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from analysis.evidence import combine, has_text
+from analysis.evidence import combine, has_text, stored_score
 from analysis.lexicon import LexiconOverrides
 from analysis.sentiment import Scored
 from connectors.query import Query
@@ -272,7 +272,7 @@ def prepare_chunk(job: ImportJob, chunk: Chunk, scorer_for: ScorerFor, existing:
             if score is None:
                 score = scorers[brand] = scorer_for(job.lexicons.get(brand, NO_OVERRIDES))
             scored = score(text_in, lang)
-        s = combine(scored.score if scored else None, rating).score
+        s = stored_score(scored.score if scored else None, rating)
         # fmt: off
         row = (
             source, native_id, brand, source_name, created_at, text, title, url, author,

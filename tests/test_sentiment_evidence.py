@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.evidence import Evidence, combine, has_text, rating_compound, rating_score
+from analysis.evidence import Evidence, combine, has_text, rating_compound, rating_score, stored_score
 from analysis.sentiment import UNSCORED, Score, SentimentStage
 
 TEXT = Score(-0.5423, 0.0, 0.508, 0.492, "negative")  # a negative text score
@@ -74,3 +74,15 @@ def test_with_the_stage() -> None:
     assert text.source == "text"
     assert text.score.label == "positive"
     assert text.score.compound == pytest.approx(0.6369)
+
+
+@pytest.mark.parametrize("rating", [None, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize(
+    "text_score",
+    [None, UNSCORED, Score(None, None, None, None, "unscored"), Score(0.6, 0.5, 0.5, 0.0, "positive"),
+     Score(0.0, 0.0, 1.0, 0.0, "neutral"), Score(-0.3, 0.0, 0.7, 0.3, "negative")],
+)  # fmt: skip
+def test_stored_score_is_what_combine_decides(text_score: Score | None, rating: int | None) -> None:
+    assert stored_score(text_score, rating) == combine(text_score, rating).score
+    with pytest.raises(ValueError):
+        stored_score(text_score, 6)
