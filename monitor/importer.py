@@ -67,7 +67,7 @@ def import_file(
     source_name: str = "import",
     fmt: FileFormat | None = None,
     strict: bool = False,
-    batch_size: int = 1000,
+    batch_size: int = 2500,
     progress: bool = True,
     stop: threading.Event | None = None,
     pool_min_bytes: int = POOL_MIN_BYTES,
