@@ -30,7 +30,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 # Languages the model may answer (ISO 639-1). py3langid knows 97+; restricting it to the languages
 # a brand monitor plausibly meets removes most of its false non-English calls on short English
@@ -149,21 +150,50 @@ def _load_identifier(languages: tuple[str, ...] | None):
     return ident
 
 
-def _build_identifier(languages: tuple[str, ...] | None):
-    """py3langid's bundled model restricted to `languages`, holding only their columns.
+# (ptc, pc, classes, nextmove, row, output): the arrays py3langid's LanguageIdentifier is built from.
+Model = tuple[Any, Any, list[str], Any, Any, list[int]]
+ModelLoader = Callable[[tuple[str, ...] | None], Model]
+
+
+def bundled_model(languages: tuple[str, ...] | None) -> Model:
+    """py3langid's bundled model restricted to `languages` (all of them for None), holding only
+    their columns.
 
     The same as `LanguageIdentifier.from_model_file(...)` then `set_languages(languages)` (the same
     slicing, so the same answers: tests/test_language_detection.py compares them), except that
     set_languages keeps the full 97-language table as well: 28 MB per process that is never read.
-    The arrays come from an uncompressed copy in the user's cache when there is one
-    (`analysis.langid_cache`: half a second less per process that loads the model).
     """
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    from analysis.langid_cache import load_model
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
 
     # MODEL_FILE is relative to the installed py3langid package: the bundled model.
-    ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE, languages)
+    ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+    ptc, pc = np.asarray(ptc), np.asarray(pc)
+    if languages is not None:
+        unknown = set(languages) - set(classes)
+        if unknown:
+            raise ValueError(f"Unknown language code(s): {unknown}")
+        keep = [i for i, c in enumerate(classes) if c in set(languages)]
+        ptc, pc, classes = ptc[:, keep], pc[keep], [classes[i] for i in keep]
+    return ptc, pc, classes, nextmove, row, output
+
+
+_model_loader: ModelLoader = bundled_model
+
+
+def use_model_loader(loader: ModelLoader) -> None:
+    """Where models loaded from now on come from (`bundled_model` by default). The application
+    installs one that keeps an uncompressed copy (monitor/langid_cache.py): this package does no
+    I/O of its own. It must return exactly what `bundled_model` returns."""
+    global _model_loader
+    _model_loader = loader
+
+
+def _build_identifier(languages: tuple[str, ...] | None):
+    from py3langid.langid import LanguageIdentifier
+
+    ptc, pc, classes, nextmove, row, output = _model_loader(languages)
     return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
 
 

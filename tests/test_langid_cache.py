@@ -1,4 +1,4 @@
-"""The uncompressed copy of py3langid's bundled model (analysis/langid_cache.py): the same model,
+"""The uncompressed copy of py3langid's bundled model (monitor/langid_cache.py): the same model,
 read instead of decompressed, and never a reason for detection to fail."""
 
 from __future__ import annotations
@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from analysis import langid_cache
-from analysis.langdetect import LANGUAGES, clean
+from analysis import langdetect
+from analysis.langdetect import LANGUAGES, bundled_model, clean
+from monitor import langid_cache
 from tests.test_language_detection import _corpus
-
-BUNDLED = MODEL_DIR / MODEL_FILE
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def _same(a: langid_cache.Model, b: langid_cache.Model) -> None:
+def _same(a: langdetect.Model, b: langdetect.Model) -> None:
     for x, y in zip(a, b, strict=True):
         assert type(x) is type(y)
         if isinstance(x, np.ndarray):
@@ -33,20 +32,20 @@ def _same(a: langid_cache.Model, b: langid_cache.Model) -> None:
 
 
 def test_first_load_writes_the_copy_and_the_next_reads_it(cache: Path, monkeypatch: pytest.MonkeyPatch):
-    first = langid_cache.load_model(BUNDLED, LANGUAGES)
+    first = langid_cache.cached_model(LANGUAGES)
     files = list(cache.glob("langid-*.npz"))
     assert len(files) == 1 and not list(cache.glob("*.tmp"))
 
     def bundled_must_not_be_read(*_args: object) -> None:
         raise AssertionError("the bundled file was decompressed again")
 
-    monkeypatch.setattr(langid_cache, "_from_bundled", bundled_must_not_be_read)
-    _same(langid_cache.load_model(BUNDLED, LANGUAGES), first)
+    monkeypatch.setattr(langid_cache, "bundled_model", bundled_must_not_be_read)
+    _same(langid_cache.cached_model(LANGUAGES), first)
 
 
 def test_the_copy_answers_exactly_like_the_bundled_model(cache: Path):
-    fresh = langid_cache.load_model(BUNDLED, LANGUAGES)  # decompressed (and written)
-    cached = langid_cache.load_model(BUNDLED, LANGUAGES)  # read back
+    fresh = langid_cache.cached_model(LANGUAGES)  # decompressed (and written)
+    cached = langid_cache.cached_model(LANGUAGES)  # read back
     _same(cached, fresh)
     ours = LanguageIdentifier(*cached[:4], cached[5], norm_probs=True, tk_row=cached[4])
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -56,19 +55,19 @@ def test_the_copy_answers_exactly_like_the_bundled_model(cache: Path):
 
 
 def test_each_language_list_has_its_own_copy(cache: Path):
-    few = langid_cache.load_model(BUNDLED, ("en", "tr"))
+    few = langid_cache.cached_model(("en", "tr"))
     assert few[2] == ["en", "tr"] and few[0].shape[1] == 2
-    langid_cache.load_model(BUNDLED, LANGUAGES)
+    langid_cache.cached_model(LANGUAGES)
     assert len(list(cache.glob("langid-*.npz"))) == 2
     with pytest.raises(ValueError, match="Unknown language"):
-        langid_cache.load_model(BUNDLED, ("en", "xx"))
+        langid_cache.cached_model(("en", "xx"))
 
 
 def test_a_damaged_copy_is_replaced(cache: Path):
-    good = langid_cache.load_model(BUNDLED, LANGUAGES)
+    good = langid_cache.cached_model(LANGUAGES)
     (path,) = cache.glob("langid-*.npz")
     path.write_bytes(path.read_bytes()[: 1 << 20])  # cut short, as by a full disk
-    _same(langid_cache.load_model(BUNDLED, LANGUAGES), good)
+    _same(langid_cache.cached_model(LANGUAGES), good)
     _same(langid_cache._read(path), good)  # rewritten whole
 
 
@@ -76,9 +75,27 @@ def test_no_usable_directory_means_no_copy_and_no_failure(tmp_path: Path, monkey
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("MONITOR_CACHE_DIR", str(blocker / "cache"))  # mkdir fails, even for root
-    reference = langid_cache._from_bundled(BUNDLED, LANGUAGES)
-    _same(langid_cache.load_model(BUNDLED, LANGUAGES), reference)
+    reference = bundled_model(LANGUAGES)
+    _same(langid_cache.cached_model(LANGUAGES), reference)
     monkeypatch.setenv("MONITOR_CACHE_DIR", "")  # switched off
     assert langid_cache.cache_dir() is None
-    _same(langid_cache.load_model(BUNDLED, LANGUAGES), reference)
+    _same(langid_cache.cached_model(LANGUAGES), reference)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_monitor_processes_load_the_model_through_the_copy(tmp_path: Path) -> None:
+    """Importing `monitor` installs the cached loader; analysis alone reads the bundled file."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import monitor\n"
+        "from analysis.langdetect import BundledDetector\n"
+        "assert BundledDetector().detect('Bu uygulamayı herkese tavsiye ederim.') == 'tr'\n"
+    )
+    env = {**os.environ, "MONITOR_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True)
+    assert len(list((tmp_path / "c").glob("langid-*.npz"))) == 1

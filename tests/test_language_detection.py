@@ -177,9 +177,7 @@ def test_model_loads_from_the_installed_package(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
-    # The one file written is the uncompressed copy of that bundled model (analysis/langid_cache.py)
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert len(written) == 1 and written[0].startswith("cache/brand-monitor/langid-"), written
+    assert not (tmp_path / "cache").exists()  # analysis does no I/O of its own (monitor/langid_cache.py does)
 
 
 def _corpus() -> list[str]:

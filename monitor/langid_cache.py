@@ -3,9 +3,10 @@
 py3langid ships its model xz-compressed (4.5 MB), and decompressing it takes about half a second
 each time a process loads it: every command that detects languages, and the scoring pool's fork
 server, where it is time `monitor import` waits with a core idle (docs/sentiment.md, "Where the
-time goes"). The copy holds exactly the arrays `analysis.langdetect` builds its identifier from,
+time goes"). The copy holds exactly the arrays `analysis.langdetect.bundled_model` returns,
 already restricted to the configured languages, uncompressed (an .npz of about 47 MB), so a load is
-a plain read of a few hundredths of a second.
+a plain read of about a tenth of a second. It lives here, not in `analysis` (which does no I/O):
+`install()` makes it the detector's model loader, and importing `monitor` installs it.
 
 It is derived data, never downloaded: it is made from the installed package's own file on first
 use, named by a digest of what it was made from (py3langid's version, the model file's size and
@@ -27,13 +28,12 @@ from array import array
 from pathlib import Path
 from typing import Any
 
+from analysis.langdetect import Model, bundled_model, use_model_loader
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the layout of the cached file changes
 _TYPECODES = {2: "H", 4: "I", 8: "L"}  # what py3langid's loader turns its unsigned arrays into
-
-# (ptc, pc, classes, nextmove, row, output) as py3langid's LanguageIdentifier takes them.
-Model = tuple[Any, Any, list[str], array, array, list[int]]
 
 
 def cache_dir() -> Path | None:
@@ -57,11 +57,18 @@ def cache_file(model_file: Path, languages: tuple[str, ...] | None) -> Path | No
     return directory / f"langid-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
 
-def load_model(model_file: Path, languages: tuple[str, ...] | None) -> Model:
-    """py3langid's model restricted to `languages` (all of them for None): from the cached copy when
-    there is a good one, else from the bundled file (and then cached for the next process)."""
+def bundled_file() -> Path:
+    """py3langid's own model file (MODEL_FILE is relative to the installed package)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    return Path(MODEL_DIR) / MODEL_FILE
+
+
+def cached_model(languages: tuple[str, ...] | None) -> Model:
+    """`bundled_model(languages)`: from the cached copy when there is a good one, else from the
+    bundled file (and then cached for the next process)."""
     try:
-        path = cache_file(model_file, languages)
+        path = cache_file(bundled_file(), languages)
     except OSError:
         path = None
     if path is not None and path.is_file():
@@ -69,26 +76,15 @@ def load_model(model_file: Path, languages: tuple[str, ...] | None) -> Model:
             return _read(path)
         except Exception as exc:  # a damaged or foreign file: rebuild it below
             log.debug("language model cache %s unreadable (%s): rebuilding it", path, exc)
-    model = _from_bundled(model_file, languages)
+    model = bundled_model(languages)
     if path is not None:
         _write(path, model)
     return model
 
 
-def _from_bundled(model_file: Path, languages: tuple[str, ...] | None) -> Model:
-    import numpy as np
-    from py3langid.modelio import load_model as load_bundled
-
-    ptc, pc, classes, nextmove, row, output = load_bundled(model_file)
-    ptc, pc = np.asarray(ptc), np.asarray(pc)
-    if languages is not None:
-        unknown = set(languages) - set(classes)
-        if unknown:
-            raise ValueError(f"Unknown language code(s): {unknown}")
-        # The same slicing as py3langid's set_languages, so the same answers.
-        keep = [i for i, c in enumerate(classes) if c in set(languages)]
-        ptc, pc, classes = ptc[:, keep], pc[keep], [classes[i] for i in keep]
-    return ptc, pc, classes, nextmove, row, output
+def install() -> None:
+    """Make the detector load its model through the cached copy (`monitor/__init__.py` does)."""
+    use_model_loader(cached_model)
 
 
 def _write(path: Path, model: Model) -> None:
