@@ -78,9 +78,6 @@ def combine(text_score: Score | None, rating: int | None) -> Evidence:
     return Evidence(UNSCORED, None)
 
 
-_NO_EVIDENCE = Evidence(UNSCORED, None)
-
-
 def stored_score(text_score: Score | None, rating: int | None) -> Score:
     """`combine(text_score, rating).score`: the score to store, without building the Evidence.
 
@@ -89,5 +86,5 @@ def stored_score(text_score: Score | None, rating: int | None) -> Score:
     (tests/test_sentiment_evidence.py compares the two on every kind of input).
     """
     if rating is None:
-        return text_score if text_score is not None and text_score.label != "unscored" else UNSCORED
+        return text_score if text_score is not None and text_score.scored else UNSCORED
     return combine(text_score, rating).score

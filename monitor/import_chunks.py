@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from analysis.evidence import combine, has_text, stored_score
+from analysis.evidence import has_text, stored_score
 from analysis.lexicon import LexiconOverrides
 from analysis.sentiment import Scored
 from connectors.query import Query
@@ -89,7 +89,7 @@ def mention_values(m: Mention, scored: Scored | None, now: datetime) -> tuple[An
     A review whose text cannot be scored (no text, or a language no scorer reads) takes its
     sentiment from its stars (analysis/evidence.py, docs/sentiment.md).
     """
-    s = combine(scored.score if scored else None, m.rating).score
+    s = stored_score(scored.score if scored else None, m.rating)
     return (
         m.source,
         m.native_id,
@@ -253,13 +253,14 @@ def prepare_chunk(job: ImportJob, chunk: Chunk, scorer_for: ScorerFor, existing:
                 result.duplicates += 1
             else:
                 unique[key] = v
-    by_stream: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, native_id, brand in unique if not job.store_was_empty else ():
-        by_stream[(source, brand)].append(native_id)
-    for (source, brand), ids in by_stream.items():
-        for native_id in existing(source, brand, ids):
-            del unique[(source, native_id, brand)]
-            result.duplicates += 1
+    if not job.store_was_empty:
+        by_stream: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for source, native_id, brand in unique:
+            by_stream[(source, brand)].append(native_id)
+        for (source, brand), ids in by_stream.items():
+            for native_id in existing(source, brand, ids):
+                del unique[(source, native_id, brand)]
+                result.duplicates += 1
     now, rows = chunk.now, []
     scorers: dict[str, Callable[[str, str | None], Scored]] = {}
     for v in unique.values():
