@@ -77,10 +77,10 @@ def rss_mb() -> float:
 
 def build(kind: str):
     """Return (detect, detect_batch or None) for a candidate; imports happen here."""
-    from analysis.langdetect import LANGUAGES
+    from analysis.language.bundled import LANGUAGES
 
     if kind.startswith("bundled"):
-        from analysis.langdetect import BundledDetector
+        from analysis.language.bundled import BundledDetector
 
         det = BundledDetector(english_shortcut=kind == "bundled").load()
         return det.detect, None

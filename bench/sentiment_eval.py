@@ -14,7 +14,7 @@ MEAN the mean human rating on -4..+4. For each dataset and each scorer:
 
 Scorers: ``vader`` = ``SentimentIntensityAnalyzer().polarity_scores`` (vaderSentiment 3.3.2);
 ``stage`` = ``analysis.sentiment.SentimentStage().score(text, "en")``, the project's scoring path;
-``fast`` = ``analysis.vader_fast.FastSentimentIntensityAnalyzer`` when that module exists.
+``fast`` = ``analysis.sentiment._vader_fast.FastSentimentIntensityAnalyzer`` when that module exists.
 
 The plain VADER column must reproduce the README's reference figures (r 0.872 / 0.590,
 F1 0.963 / 0.673, accuracy 0.899 / 0.587); ``--check`` exits 1 if it does not, or if any other
@@ -133,7 +133,7 @@ def scorers() -> dict[str, Callable[[str], float]]:
     vader = SentimentIntensityAnalyzer()
     out["vader"] = lambda text: vader.polarity_scores(text)["compound"]
 
-    from analysis.sentiment import SentimentStage
+    from analysis.sentiment.stage import SentimentStage
 
     stage = SentimentStage()
 
@@ -145,7 +145,7 @@ def scorers() -> dict[str, Callable[[str], float]]:
 
     out["stage"] = stage_compound
     try:
-        fast_mod = importlib.import_module("analysis.vader_fast")
+        fast_mod = importlib.import_module("analysis.sentiment._vader_fast")
         fast = fast_mod.FastSentimentIntensityAnalyzer()
     except (ImportError, AttributeError) as exc:
         print(f"note: no fast analyzer column ({type(exc).__name__}: {exc})", file=sys.stderr)

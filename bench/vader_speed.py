@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
-from analysis.vader_fast import FastSentimentIntensityAnalyzer  # noqa: E402
+from analysis.sentiment._vader_fast import FastSentimentIntensityAnalyzer  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data" / "sentiment"

@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from analysis.lexicon import LexiconError, LexiconOverrides
+from analysis.sentiment.lexicon import LexiconError, LexiconOverrides
 from connectors import registry
 from connectors.errors import ConfigError
 from connectors.query import Query, parse_query

@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from analysis.evidence import has_text, stored_score
-from analysis.lexicon import LexiconOverrides
-from analysis.sentiment import Scored
+from analysis.sentiment.evidence import has_text, stored_score
+from analysis.sentiment.lexicon import LexiconOverrides
+from analysis.sentiment.stage import Scored
 from connectors.query import Query
 from connectors.records import SURROGATE_ESCAPE, Record, RecordValues, jsonl_record, record_values
 from connectors.types import Mention
@@ -87,7 +87,7 @@ def mention_values(m: Mention, scored: Scored | None, now: datetime) -> tuple[An
     """The stored row of a mention, in `MENTION_COLUMNS` order (unencoded Python values).
 
     A review whose text cannot be scored (no text, or a language no scorer reads) takes its
-    sentiment from its stars (analysis/evidence.py, docs/sentiment.md).
+    sentiment from its stars (analysis/sentiment/evidence.py, docs/sentiment.md).
     """
     s = stored_score(scored.score if scored else None, m.rating)
     return (

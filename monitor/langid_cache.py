@@ -3,7 +3,7 @@
 py3langid ships its model xz-compressed (4.5 MB), and decompressing it takes about half a second
 each time a process loads it: every command that detects languages, and the scoring pool's fork
 server, where it is time `monitor import` waits with a core idle (docs/sentiment.md, "Where the
-time goes"). The copy holds exactly the arrays `analysis.langdetect.bundled_model` returns,
+time goes"). The copy holds exactly the arrays `analysis.language.bundled.bundled_model` returns,
 already restricted to the configured languages, uncompressed (an .npz of about 47 MB), so a load is
 a plain read of about a tenth of a second. It lives here, not in `analysis` (which does no I/O):
 `install()` makes it the detector's model loader, and importing `monitor` installs it.
@@ -28,7 +28,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from analysis.langdetect import Model, bundled_model, use_model_loader
+from analysis.language.bundled import Model, bundled_model, use_model_loader
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from analysis.evidence import has_text
-from analysis.lexicon import LexiconOverrides
-from analysis.sentiment import SentimentStage
+from analysis.sentiment.evidence import has_text
+from analysis.sentiment.lexicon import LexiconOverrides
+from analysis.sentiment.stage import SentimentStage
 from connectors import registry
 from connectors.errors import MonitorError, RateLimited
 from connectors.query import Query

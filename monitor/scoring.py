@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from analysis.evidence import combine, has_text
-from analysis.sentiment import SentimentStage
+from analysis.sentiment.evidence import combine, has_text
+from analysis.sentiment.stage import SentimentStage
 from connectors.errors import InputError
 from connectors.records import FileFormat, read_records
 

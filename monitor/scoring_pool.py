@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 
-from analysis.langdetect import BundledDetector
-from analysis.lexicon import LexiconOverrides
-from analysis.sentiment import Score, Scored, SentimentStage
+from analysis.language.bundled import BundledDetector
+from analysis.sentiment.lexicon import LexiconOverrides
+from analysis.sentiment.stage import Score, Scored, SentimentStage
 
 Item = tuple[str, str | None, LexiconOverrides]  # (text, stated language, the brand's lexicon)
 StageFactory = Callable[[LexiconOverrides], SentimentStage]

@@ -7,7 +7,7 @@ shares its arrays with the other workers instead of holding a copy. Importing th
 modules here also spares each worker those imports.
 """
 
-from analysis.langdetect import BundledDetector
+from analysis.language.bundled import BundledDetector
 from monitor import import_chunks, scoring_pool  # noqa: F401  (imported for the workers to inherit)
 
 BundledDetector().load()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.metrics import CES_SCALES, SCALES
-from analysis.sentiment import SentimentStage
+from analysis.sentiment.stage import SentimentStage
 from connectors.errors import ConfigError, InputError
 from connectors.records import FileFormat, parse_time, read_records
 from monitor.clock import Clock, SystemClock

@@ -31,10 +31,13 @@ os.environ.setdefault("MONITOR_CACHE_DIR", str(ROOT / ".pytest_cache" / "monitor
 
 
 def shared_path(*parts: str) -> Path:
-    """A file of ../shared (third-party data, never copied here); skip when it is absent."""
+    """A file of ../shared (third-party data, never copied here).
+
+    CI always has that folder, so its absence is a broken checkout, not a reason to skip: the test
+    fails with one line naming what is missing."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not found: the shared data folder is not beside this checkout")
+        pytest.fail(f"{path} not found: the shared data folder must be beside this checkout", pytrace=False)
     return path
 
 

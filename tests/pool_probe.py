@@ -11,7 +11,7 @@ import sys
 
 def worker_facts() -> dict[str, object]:
     main = sys.modules.get("__main__")
-    langdetect = sys.modules.get("analysis.langdetect")
+    langdetect = sys.modules.get("analysis.language.bundled")
     return {
         "main_file": getattr(main, "__file__", None),
         "imported": sorted(

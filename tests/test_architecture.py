@@ -39,12 +39,12 @@ def test_analysis_and_connectors_share_only_the_value_types() -> None:
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
 
 
-def test_analysis_does_no_io() -> None:
+def test_analysis_imports_no_io_library() -> None:
+    """The static half; tests/analysis/conftest.py checks at run time that nothing in analysis/ does I/O."""
     forbidden = {"requests", "sqlalchemy", "socket", "urllib", "httpx", "subprocess"}
     for path in (ROOT / "analysis").rglob("*.py"):
         bad = {m for m in imports_of(path) if m.split(".")[0] in forbidden}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
-        assert "open(" not in path.read_text(encoding="utf-8"), f"{path.relative_to(ROOT)} opens files"
 
 
 def test_the_cli_and_settings_load_without_pandas_matplotlib_or_the_detector() -> None:

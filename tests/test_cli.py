@@ -16,7 +16,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from monitor.cli import cli
 from monitor.escaping import csv_cell
 from monitor.terminal import plain
-from tests.conftest import ROOT, Env
+from tests.conftest import ROOT, Env, shared_path
 
 
 def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -233,9 +233,7 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
 
 
 def test_no_shared_data_is_copied_into_the_repository() -> None:
-    shared = ROOT.parent / "shared" / "data"
-    if not shared.exists():
-        pytest.skip("../shared/data not found")
+    shared = shared_path("data")
     ours = {
         p.read_bytes()
         for p in ROOT.rglob("*")

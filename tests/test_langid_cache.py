@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from analysis import langdetect
-from analysis.langdetect import LANGUAGES, bundled_model, clean
+from analysis.language import bundled as langdetect
+from analysis.language.bundled import LANGUAGES, bundled_model, clean
 from monitor import langid_cache
-from tests.test_language_detection import _corpus
+from tests.analysis.test_language_detection import _corpus
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_monitor_processes_load_the_model_through_the_copy(tmp_path: Path) -> No
 
     code = (
         "import monitor\n"
-        "from analysis.langdetect import BundledDetector\n"
+        "from analysis.language.bundled import BundledDetector\n"
         "assert BundledDetector().detect('Bu uygulamayı herkese tavsiye ederim.') == 'tr'\n"
     )
     env = {**os.environ, "MONITOR_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(ROOT)}

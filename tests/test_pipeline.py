@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis.sentiment import SentimentStage, label_for
+from analysis.sentiment.stage import SentimentStage, label_for
 from connectors.query import parse_query
 from connectors.types import Mention
 from monitor.clock import FixedClock

@@ -1,7 +1,7 @@
 """The interface language detection plugs in through.
 
 A language the source states (X's `lang`, a CSV `lang` column) always wins; otherwise the
-sentiment stage asks a `LanguageDetector`. The bundled one is `analysis.langdetect.BundledDetector`
+sentiment stage asks a `LanguageDetector`. The bundled one is `analysis.language.bundled.BundledDetector`
 (model inside its package, nothing downloaded); another only has to implement this protocol.
 """
 

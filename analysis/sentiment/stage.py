@@ -2,7 +2,7 @@
 
 English goes through vaderSentiment; text in a language no scorer handles is *unscored*: it is
 counted in volume but never passed off as neutral. The language is the one the source states,
-else the detector's (`analysis.language` protocol, `analysis.langdetect` by default).
+else the detector's (`analysis.language.base` protocol, `analysis.language.bundled` by default).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
-from analysis.langdetect import BundledDetector
-from analysis.language import LanguageDetector
-from analysis.lexicon import LexiconOverrides, build_analyzer
-from analysis.vader_fast import FastSentimentIntensityAnalyzer
+from analysis.language.base import LanguageDetector
+from analysis.language.bundled import BundledDetector
+from analysis.sentiment._vader_fast import FastSentimentIntensityAnalyzer
+from analysis.sentiment.lexicon import LexiconOverrides, build_analyzer
 
 _NOT_A_LANGUAGE = frozenset({"", "und", "zxx", "qme", "qht", "qam", "qst", "art"})
 LABEL_THRESHOLD = 0.05  # VADER's own recommendation for compound: >= 0.05 positive, <= -0.05 negative

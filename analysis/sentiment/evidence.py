@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from analysis.sentiment import UNSCORED, Score, label_for
+from analysis.sentiment.stage import UNSCORED, Score, label_for
 
 EvidenceSource = Literal["text", "rating"]
 

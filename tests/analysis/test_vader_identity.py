@@ -31,8 +31,8 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
 )
 
-import analysis.vader_fast as vader_fast
-from analysis.vader_fast import FastSentimentIntensityAnalyzer
+import analysis.sentiment._vader_fast as vader_fast
+from analysis.sentiment._vader_fast import FastSentimentIntensityAnalyzer
 from tests.conftest import shared_path
 
 PLAIN = SentimentIntensityAnalyzer()
@@ -313,7 +313,7 @@ def test_lexicon_overrides_apply_identically():
     # brand overrides mutate analyzer.lexicon: the fast path must read it live
     plain, fast = SentimentIntensityAnalyzer(), FastSentimentIntensityAnalyzer()
     for a in (plain, fast):
-        a.lexicon = dict(a.lexicon)  # rebound, as analysis.lexicon.build_analyzer does
+        a.lexicon = dict(a.lexicon)  # rebound, as analysis.sentiment.lexicon.build_analyzer does
         a.lexicon.update({"crash": 0.0, "least": 1.2, "acme": 2.0, "no": 0.0, "kind": -1.0, "but": 0.5})
         # int values (ints until a float is added) and zeros (negated: -0.0)
         a.lexicon.update({"meh": 0, "wow": 3, "bleh": -2, "the": 1, "so": 0.0})

@@ -1,4 +1,4 @@
-"""Brand lexicon overrides on top of VADER's lexicon: analysis/lexicon.py."""
+"""Brand lexicon overrides on top of VADER's lexicon: analysis/sentiment/lexicon.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pickle
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis.lexicon import LexiconError, LexiconOverrides, build_analyzer
+from analysis.sentiment.lexicon import LexiconError, LexiconOverrides, build_analyzer
 
 
 def compound(analyzer: SentimentIntensityAnalyzer, text: str) -> float:
@@ -57,8 +57,8 @@ def test_valence_override_changes_the_score() -> None:
 
 
 def test_fast_analyzer_class() -> None:
-    fast_mod = pytest.importorskip("analysis.vader_fast")
-    cls = fast_mod.FastSentimentIntensityAnalyzer
+    from analysis.sentiment._vader_fast import FastSentimentIntensityAnalyzer as cls
+
     fast = build_analyzer({"crash": "neutral", "killer": 2.5}, analyzer_class=cls)
     slow = build_analyzer({"crash": "neutral", "killer": 2.5})
     assert isinstance(fast, cls)

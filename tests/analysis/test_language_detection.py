@@ -6,14 +6,12 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from analysis.langdetect import BundledDetector, clean
-from analysis.language import LanguageDetector
-
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.language.base import LanguageDetector
+from analysis.language.bundled import BundledDetector, clean
+from tests.conftest import ROOT, shared_path
 
 SAMPLES = {
     "en": [
@@ -147,7 +145,7 @@ def test_model_loads_from_the_installed_package(tmp_path):
     """A fresh interpreter, offline, empty HOME and caches: the bundled model alone is used."""
     code = (
         "import py3langid.langid as m, pathlib\n"
-        "from analysis.langdetect import BundledDetector\n"
+        "from analysis.language.bundled import BundledDetector\n"
         "d = BundledDetector().load()\n"
         "assert d.detect('Bu uygulamayı herkese tavsiye ederim.') == 'tr'\n"
         "model = m.MODEL_DIR / m.MODEL_FILE\n"
@@ -190,7 +188,7 @@ def _corpus() -> list[str]:
         texts += [json.loads(line)["text"] for line in fh]
     with open(ROOT / "examples/acme/reviews.csv", encoding="utf-8", newline="") as fh:
         texts += [r["text"] for r in csv.DictReader(fh)]
-    for path in sorted((ROOT.parent / "shared/data/sentiment").glob("*_GroundTruth.txt")):
+    for path in sorted(shared_path("data", "sentiment").glob("*_GroundTruth.txt")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             parts = line.split("\t")
             if len(parts) >= 3:
@@ -203,7 +201,7 @@ def test_trimmed_model_answers_exactly_like_py3langids_own_restriction():
     keeps all 97 besides. Same slicing, so the same scores to the last bit."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from analysis.langdetect import LANGUAGES, _load_identifier
+    from analysis.language.bundled import LANGUAGES, _load_identifier
 
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     reference.set_languages(list(LANGUAGES))
@@ -216,7 +214,7 @@ def test_trimmed_model_answers_exactly_like_py3langids_own_restriction():
 
 def test_fast_clean_is_the_defined_clean():
     """`clean` matches runs of punctuation at once and skips the e-mail pattern for texts without
-    "@" (analysis/langdetect.py says why that cannot change its result): it must give what the
+    "@" (analysis/language/bundled.py says why that cannot change its result): it must give what the
     defining pattern `_NOISE` gives, on real texts and on generated ones."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
@@ -250,7 +248,7 @@ def test_cache_changes_no_answer_and_stays_bounded():
 def test_punctuation_runs_never_span_whitespace():
     import re
 
-    from analysis.langdetect import _RUN
+    from analysis.language.bundled import _RUN
 
     run = re.compile(_RUN)
     for code in [*range(0x10000), *range(0x1F000, 0x1FB00)]:
@@ -261,7 +259,7 @@ def test_punctuation_runs_never_span_whitespace():
 
 def _defined_clean(text: str) -> str:
     """`clean` as defined: the `_NOISE` pattern, then split/join and lower case."""
-    from analysis.langdetect import _NOISE
+    from analysis.language.bundled import _NOISE
 
     return " ".join(_NOISE.sub(" ", text.replace("\u2019", "'")).split()).lower()
 
@@ -293,7 +291,7 @@ def test_ascii_clean_is_the_defined_clean_exhaustively():
     the characters and prefixes that the ASCII way treats specially."""
     import itertools
 
-    from analysis.langdetect import _squeeze, _strip_ascii
+    from analysis.language.bundled import _squeeze, _strip_ascii
 
     def fast(text: str) -> str | None:
         stripped = _strip_ascii(text)

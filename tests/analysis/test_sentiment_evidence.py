@@ -1,11 +1,18 @@
-"""Star rating as sentiment evidence: analysis/evidence.py, cases computed by hand."""
+"""Star rating as sentiment evidence: analysis/sentiment/evidence.py, cases computed by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.evidence import Evidence, combine, has_text, rating_compound, rating_score, stored_score
-from analysis.sentiment import UNSCORED, Score, SentimentStage
+from analysis.sentiment.evidence import (
+    Evidence,
+    combine,
+    has_text,
+    rating_compound,
+    rating_score,
+    stored_score,
+)
+from analysis.sentiment.stage import UNSCORED, Score, SentimentStage
 
 TEXT = Score(-0.5423, 0.0, 0.508, 0.492, "negative")  # a negative text score
 
