@@ -1,0 +1,1 @@
+"""Test helpers shared across folders: the replay server, connector contract cases, alert fixtures."""
