@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from connectors.errors import ConfigError, InputError, MonitorError
+from connectors.records import parse_time
 from monitor.alerting.notices import measurement, probe_notice
 from monitor.alerting.store import AlertStore
 from monitor.cli_options import format_option
@@ -33,15 +34,25 @@ if TYPE_CHECKING:
 @click.group("alerts", invoke_without_command=True)
 @format_option("table", "json")
 @click.option(
-    "--limit", default=20, show_default=True, type=click.IntRange(0, 10_000), help="resolved alerts shown"
+    "--limit",
+    type=click.IntRange(0, 10_000),
+    help="Show only the most recent N alerts that are not firing (default: all).",
+)
+@click.option(
+    "--since",
+    metavar="TIME",
+    help="Show only alerts started at or after TIME (ISO 8601; no offset means UTC).",
 )
 @click.pass_context
-def alerts_command(ctx: click.Context, fmt: str, limit: int) -> int:
-    """Alerts (firing first, then the most recent resolved), active silences and notification targets."""
+def alerts_command(ctx: click.Context, fmt: str, limit: int | None, since: str | None) -> int:
+    """Alerts (firing first, then resolved and historical ones, newest first), active silences and
+    notification targets. Historical alerts were found by running the rules over mentions that
+    arrived after their time (an import, a first poll); they are recorded, never sent."""
     if ctx.invoked_subcommand is not None:
         return 0
     app: App = ctx.obj
-    data = alerts_data(app.settings, AlertStore(app.store), SystemClock().now(), limit=limit)
+    start = _since(since) if since is not None else None
+    data = alerts_data(app.settings, AlertStore(app.store), SystemClock().now(), limit=limit, since=start)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     else:
@@ -52,8 +63,24 @@ def alerts_command(ctx: click.Context, fmt: str, limit: int) -> int:
     return 0
 
 
-def alerts_data(settings: Settings, store: AlertStore, now: datetime, *, limit: int = 20) -> dict[str, Any]:
-    rows = store.recent(limit=limit)
+def _since(value: str) -> datetime:
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise InputError(
+            f"--since: expected an ISO 8601 time like 2026-11-04T09:00Z, got {value!r}"
+        ) from None
+
+
+def alerts_data(
+    settings: Settings,
+    store: AlertStore,
+    now: datetime,
+    *,
+    limit: int | None = None,
+    since: datetime | None = None,
+) -> dict[str, Any]:
+    rows = store.recent(limit=limit, since=since)
     log = Counter((r["alert_id"], r["status"]) for r in store.log())
     alerts = []
     for r in rows:
@@ -69,6 +96,7 @@ def alerts_data(settings: Settings, store: AlertStore, now: datetime, *, limit: 
                 "source": r["source_name"],
                 "started_at": r["started_at"].isoformat(),
                 "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None,
+                "historical": bool(r["historical"]),
                 "summary": _summary(labels.get("kind"), details),
                 "notifications": {
                     s: log[(r["id"], s)] for s in ("sent", "pending", "failed") if log[(r["id"], s)]
@@ -126,7 +154,7 @@ def render_alerts(data: dict[str, Any], console: Console) -> None:
         sent = ", ".join(f"{n} {s}" for s, n in a["notifications"].items()) or "-"
         table.add_row(
             str(a["id"]),
-            a["state"],
+            "historical" if a["historical"] else a["state"],
             plain(f"{a['rule']} ({a['kind']})"),
             plain(a["brand"] or a["source"] or ""),
             _short(a["started_at"]),

@@ -95,7 +95,9 @@ def lookback(ctx: EvalContext) -> timedelta:
     return ctx.cache["spike-lookback"]
 
 
-class _Spike(RuleKind):
+class SpikeKind(RuleKind):
+    """A rule kind that judges a brand's bucketed counts with the spike detector."""
+
     family: ClassVar[Family] = "sentiment"
     uses_detection = True
     metric: ClassVar[str]
@@ -152,7 +154,7 @@ class _Spike(RuleKind):
 
 
 @register
-class NegativeSpike(_Spike):
+class NegativeSpike(SpikeKind):
     """Count of negative mentions per bucket against its expected level."""
 
     kind = "negative_spike"
@@ -165,7 +167,7 @@ class NegativeSpike(_Spike):
 
 
 @register
-class VolumeSpike(_Spike):
+class VolumeSpike(SpikeKind):
     """Count of all mentions per bucket against its expected level."""
 
     kind = "volume_spike"
@@ -178,7 +180,7 @@ class VolumeSpike(_Spike):
 
 
 @register
-class NegativeShare(_Spike):
+class NegativeShare(SpikeKind):
     """Share of negative among scored mentions (binomial test): a happy viral day does not fire."""
 
     kind = "negative_share"

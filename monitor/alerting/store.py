@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +60,15 @@ class Silence:
             "comment": self.comment,
             "created_by": self.created_by,
         }
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One fire-to-resolve stretch of a rule's verdicts."""
+
+    started_at: datetime  # start of the bucket where it fired
+    resolved_at: datetime | None  # end of the bucket where it resolved; None: firing at the end
+    details: dict[str, Any]
 
 
 class AlertStore:
@@ -142,6 +151,35 @@ class AlertStore:
             ).scalar_one()
         )
 
+    def replace_historical(self, labels: Labels, episodes: Sequence[Episode]) -> int:
+        """Make `episodes` the historical alerts of `labels`, in one transaction, leaving out any
+        that overlaps a live alert of the same labels (seen live, recorded already). Returns how
+        many were recorded."""
+        with self.store.atomic() as conn:
+            live = conn.execute(
+                sa.select(A.c.started_at, A.c.resolved_at).where(
+                    A.c.fingerprint == labels.fingerprint, A.c.historical.is_(False)
+                )
+            ).all()
+            conn.execute(sa.delete(A).where(A.c.fingerprint == labels.fingerprint, A.c.historical.is_(True)))
+            kept = [e for e in episodes if not any(_overlaps(e, start, end) for start, end in live)]
+            for e in kept:
+                conn.execute(
+                    sa.insert(A).values(
+                        fingerprint=labels.fingerprint,
+                        rule=labels.rule,
+                        brand=labels.brand,
+                        source_name=labels.source,
+                        labels=labels.as_dict(),
+                        state="resolved",
+                        started_at=e.started_at,
+                        resolved_at=e.resolved_at,
+                        details=e.details,
+                        historical=True,
+                    )
+                )
+        return len(kept)
+
     def update_alert(self, conn: sa.Connection, alert_id: int, **values: Any) -> None:
         conn.execute(sa.update(A).where(A.c.id == alert_id).values(**values))
 
@@ -153,19 +191,22 @@ class AlertStore:
         with self.store.atomic(write=False) as conn:
             return list(conn.execute(sa.select(A).where(A.c.state == "firing").order_by(A.c.id)).mappings())
 
-    def recent(self, *, limit: int) -> list[sa.RowMapping]:
-        """Firing alerts first (oldest first), then the latest `limit` resolved ones."""
+    def recent(self, *, limit: int | None = None, since: datetime | None = None) -> list[sa.RowMapping]:
+        """Firing alerts first (oldest first), then the others, newest start first: all of them,
+        or the latest `limit`, or those started at or after `since`."""
+        started = A.c.started_at >= since if since is not None else sa.true()
         with self.store.atomic(write=False) as conn:
             firing = list(
                 conn.execute(
-                    sa.select(A).where(A.c.state == "firing").order_by(A.c.started_at, A.c.id)
+                    sa.select(A).where(A.c.state == "firing", started).order_by(A.c.started_at, A.c.id)
                 ).mappings()
             )
-            resolved = list(
-                conn.execute(
-                    sa.select(A).where(A.c.state != "firing").order_by(A.c.id.desc()).limit(limit)
-                ).mappings()
+            rest = (
+                sa.select(A)
+                .where(A.c.state != "firing", started)
+                .order_by(A.c.started_at.desc(), A.c.id.desc())
             )
+            resolved = list(conn.execute(rest.limit(limit) if limit is not None else rest).mappings())
         return firing + resolved
 
     def close_orphans(self, fingerprints: set[str], now: datetime) -> int:
@@ -332,6 +373,14 @@ class AlertStore:
                 ).mappings()
             )
 
+    def first_mention_at(self, brand: str) -> datetime | None:
+        m = schema.mentions
+        with self.store.atomic(write=False) as conn:
+            first: datetime | None = conn.execute(
+                sa.select(sa.func.min(m.c.created_at)).where(m.c.brand == brand)
+            ).scalar_one()
+        return first
+
     def mentions_by_id(self, ids: Sequence[int]) -> list[sa.RowMapping]:
         if not ids:
             return []
@@ -342,6 +391,11 @@ class AlertStore:
                     sa.select(*_sample_columns()).where(m.c.id.in_(list(ids))).order_by(m.c.compound, m.c.id)
                 ).mappings()
             )
+
+
+def _overlaps(e: Episode, start: datetime, end: datetime | None) -> bool:
+    assert e.resolved_at is not None  # only finished episodes are historical
+    return e.started_at < (end or datetime.max.replace(tzinfo=UTC)) and start < e.resolved_at
 
 
 def _sample_columns() -> list[sa.Column]:

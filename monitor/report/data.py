@@ -271,6 +271,7 @@ def _alerts(store: Store, brand: str, start: datetime, end: datetime) -> list[di
             "state": r["state"],
             "started_at": r["started_at"],
             "resolved_at": r["resolved_at"],
+            "historical": bool(r["historical"]),
             "labels": r["labels"] or {},
             "details": r["details"],
         }

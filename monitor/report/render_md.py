@@ -163,7 +163,7 @@ def _section(s: dict[str, Any], doc: dict[str, Any], tz: ZoneInfo) -> list[str]:
                 [
                     md(a["rule"]),
                     md(a["source_name"] or fmt.DASH),
-                    md(a["state"]),
+                    md(a["state"]) + (" (historical, not sent)" if a["historical"] else ""),
                     fmt.local_time(a["started_at"], tz),
                     fmt.local_time(a["resolved_at"], tz),
                 ]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from connectors.errors import StorageError
 
-SCHEMA_HEAD = "0004"  # tests/test_migrations.py checks this equals the newest migration script
+SCHEMA_HEAD = "0005"  # tests/test_migrations.py checks this equals the newest migration script
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

@@ -119,6 +119,9 @@ alerts = sa.Table(
     sa.Column("resolved_at", UTCDateTime),
     sa.Column("last_notified_at", UTCDateTime),
     sa.Column("details", JSONType),
+    # Found by running the rules over mentions that arrived late (an import, a first poll): listed
+    # and reported, never notified.
+    sa.Column("historical", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "fingerprint", "state"),
 )
 

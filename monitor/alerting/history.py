@@ -1,0 +1,123 @@
+"""Alerts found in history: the spike rules run over mentions that arrived after their time.
+
+Live evaluation judges only the newest safe bucket (spike_rules.py), so mentions that arrive with
+past timestamps (an import, a source's first poll, a source catching up after an outage) are never
+judged live, and an incident inside them would go unseen. After such an ingest the brand's spike
+rules run over its stored history, the same detector and lifecycle as `monitor backtest --brand`,
+and every episode that is over is recorded as a `historical` alert: listed by `monitor alerts` and
+the weekly report, never notified (nobody is paged for last month).
+
+What is recorded, per rule and brand:
+- episodes that resolved before the newest closed bucket; one still firing there is the live
+  rule's to raise (and to notify: the incident is going on now);
+- not an episode that overlaps a live alert of the same rule and brand: that incident was seen
+  live and is recorded already.
+The historical alerts of a rule and brand are replaced as a whole in one transaction, so running
+again over the same store records the same rows, and more history replaces what it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from monitor.alerting.engine import STATE_PREFIX
+from monitor.alerting.rules import Rule, kinds
+from monitor.alerting.spike_rules import SpikeKind
+from monitor.alerting.store import AlertStore, Episode
+from monitor.clock import Clock
+
+if TYPE_CHECKING:
+    from analysis.spikes import Verdict
+    from monitor.config import Settings
+    from monitor.storage.store import Store
+
+
+def episodes(verdicts: Iterable[Verdict], bucket: timedelta, metric: str) -> list[Episode]:
+    """The episodes in a run of verdicts (fire events open one, resolve events close it)."""
+    out: list[Episode] = []
+    start: Verdict | None = None
+    for v in verdicts:
+        if v.event == "fire":
+            start = v
+        elif v.event == "resolve" and start is not None:
+            out.append(_episode(start, v.start.to_pydatetime() + bucket, bucket, metric))
+            start = None
+    if start is not None:
+        out.append(_episode(start, None, bucket, metric))
+    return out
+
+
+def _episode(fire: Verdict, resolved_at: datetime | None, bucket: timedelta, metric: str) -> Episode:
+    started = fire.start.to_pydatetime()
+    numbers = {
+        "metric": metric,
+        "observed": float(fire.observed),
+        "expected": float(fire.expected),
+        "score": float(fire.score),
+        "statistic": fire.statistic,
+        "window_start": started.isoformat(),
+        "window_end": (started + bucket).isoformat(),
+        "bucket_seconds": int(bucket.total_seconds()),
+    }
+    # The shape of a live alert's details (engine.py), so messages and listings read both alike.
+    return Episode(started, resolved_at, {"fired": numbers, "latest": numbers})
+
+
+def spike_rules(settings: Settings) -> list[tuple[Rule, SpikeKind]]:
+    """The configured rules whose kind judges bucketed counts (and so can be backtested)."""
+    out = []
+    for rule in settings.alerts.rules:
+        kind = kinds()[rule.kind]
+        if isinstance(kind, SpikeKind) and rule.params is not None:
+            out.append((rule, kind))
+    return out
+
+
+def needs_history(settings: Settings, store: Store, earliest: Mapping[str, datetime]) -> set[str]:
+    """Brands among `earliest` (brand -> oldest mention just stored) that got mentions the live
+    rules will never judge: older than the newest bucket a spike rule of the brand has judged, or
+    any mention at all when no rule has judged the brand yet."""
+    from monitor.alerting.spike_rules import parse_time
+
+    rules = spike_rules(settings)
+    if not rules:
+        return set()
+    states = AlertStore(store).states_with_prefix(STATE_PREFIX)
+    bucket = settings.detection.bucket
+    out: set[str] = set()
+    for brand, oldest in earliest.items():
+        judged = [
+            states.get(r.labels(brand=brand).fingerprint, {}).get("judged")
+            for r, _ in rules
+            if brand in r.brands
+        ]
+        if any(j is None for j in judged) or any(oldest < parse_time(j) + bucket for j in judged):
+            out.add(brand)
+    return out
+
+
+def record_history(settings: Settings, store: Store, brands: Iterable[str], *, clock: Clock) -> int:
+    """Run the spike rules over the stored history of `brands` and record their finished episodes
+    as historical alerts. Returns how many historical alerts the brands now have."""
+    from monitor.series import bucket_counts, floor_time
+
+    rules = spike_rules(settings)
+    alerts = AlertStore(store)
+    bucket = settings.detection.bucket
+    end = floor_time(clock.now(), bucket)  # the bucket in progress is not judged
+    recorded = 0
+    for brand in sorted(set(brands)):
+        first = alerts.first_mention_at(brand)
+        if first is None or first >= end:
+            continue
+        frame = bucket_counts(store, brand, start=floor_time(first, bucket), end=end, bucket=bucket)
+        for rule, kind in rules:
+            if brand not in rule.brands:
+                continue
+            assert rule.params is not None  # spike_rules() keeps only rules with parameters
+            found = episodes(kind.verdicts(frame, rule.params, settings.timezone), bucket, kind.metric)
+            finished = [e for e in found if e.resolved_at is not None]
+            recorded += alerts.replace_historical(rule.labels(brand=brand), finished)
+    return recorded
