@@ -38,7 +38,9 @@ def stored(env: Env) -> Store:
     store.close()
 
 
-def test_an_incident_in_history_is_recorded_once_as_historical_and_never_sent(env: Env, stored: Store) -> None:
+def test_an_incident_in_history_is_recorded_once_as_historical_and_never_sent(
+    env: Env, stored: Store
+) -> None:
     settings = load_settings(env.config)
     assert needs_history(settings, stored, {"acme": EPISODE}) == {"acme"}  # no rule has judged acme yet
     record_history(settings, stored, ["acme", "globex"], clock=FixedClock(NOW))
