@@ -31,11 +31,10 @@ def _notifications(store: Store) -> int:
 
 
 @pytest.fixture
-def stored(env: Env) -> Store:
-    store = env.store()
+def stored(store: Store) -> Store:
+    """The history on both databases (settings come from `env`: the rules need no store)."""
     store.store_mentions(history(), now=NOW)
-    yield store
-    store.close()
+    return store
 
 
 def test_an_incident_in_history_is_recorded_once_as_historical_and_never_sent(
@@ -96,9 +95,9 @@ def test_mentions_newer_than_what_the_rules_judged_need_no_history(env: Env, sto
     assert needs_history(settings, stored, {"acme": EPISODE}) == {"acme"}
 
 
-def test_alerts_json_lists_historical_alerts_with_offsets(
-    env: Env, stored: Store, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_alerts_json_lists_historical_alerts_with_offsets(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    stored = env.store()
+    stored.store_mentions(history(), now=NOW)
     record_history(load_settings(env.config), stored, ["acme"], clock=FixedClock(NOW))
     code, out, err = env.cli("alerts", "--format", "json", capsys=capsys)
     assert code == 0, err
@@ -114,3 +113,4 @@ def test_alerts_json_lists_historical_alerts_with_offsets(
     assert json.loads(out)["alerts"] == []
     code, _, err = env.cli("alerts", "--since", "yesterday", capsys=capsys)
     assert code == 2 and "--since" in err and err.count("\n") == 1
+    stored.close()
