@@ -95,7 +95,7 @@ def test_mentions_newer_than_what_the_rules_judged_need_no_history(env: Env, sto
     assert needs_history(settings, stored, {"acme": EPISODE}) == {"acme"}
 
 
-def test_alerts_json_lists_historical_alerts_with_offsets(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+def test_alerts_json_lists_historical_alerts(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     stored = env.store()
     stored.store_mentions(history(), now=NOW)
     record_history(load_settings(env.config), stored, ["acme"], clock=FixedClock(NOW))
