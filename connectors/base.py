@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from connectors.http import HttpClient, HttpPolicy, utc_now
+from connectors.http.client import HttpClient
+from connectors.http.policy import HttpPolicy, policy_for, utc_now
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
 
 
 class ApiConnector:

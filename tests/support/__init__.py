@@ -1,0 +1,1 @@
+"""Test helpers: the replay server and the connector contract cases."""
