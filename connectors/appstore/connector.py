@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from connectors.appstore import Options
 from connectors.appstore.mapping import Feed, Review, entry_id, parse_feed, parse_time, to_review
 from connectors.base import ApiConnector
+from connectors.errors import MalformedItem
 from connectors.http.redaction import strip_controls
 from connectors.search_syntax import excludes_platform
-from connectors.errors import MalformedItem
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -176,5 +173,3 @@ class AppStoreConnector(ApiConnector):
         if review.updated is not None and mark.updated is not None:
             return review.updated < mark.updated - self.overlap
         return mark.review_id is not None and review.review_id <= mark.review_id
-
-

@@ -143,7 +143,9 @@ def _content(entry: Mapping[str, Any]) -> str:
     node = entry.get("content")
     text = _text_label(node)
     if text is None:
-        raise MalformedItem(f"content is {_shown(_label(node) if isinstance(node, Mapping) else node)}, not text")
+        raise MalformedItem(
+            f"content is {_shown(_label(node) if isinstance(node, Mapping) else node)}, not text"
+        )
     attributes = node.get("attributes") if isinstance(node, Mapping) else None
     kind = attributes.get("type") if isinstance(attributes, Mapping) else None
     return html_to_text(text) if kind == "html" else text

@@ -4,7 +4,7 @@ bundled example data). Polling it picks up rows appended since the last poll.
 
 from __future__ import annotations
 
-from typing import Literal, TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from connectors.spec import SourceSpec
 
 if TYPE_CHECKING:
     from connectors.file.connector import FileConnector
+
 
 class Options(BaseModel):
     """Settings of a `type = "file"` source."""

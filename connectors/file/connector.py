@@ -6,11 +6,9 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.errors import ConnectorError, InputError
+from connectors.file import Options
 from connectors.records import read_records, record_to_mention
 from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
@@ -81,5 +79,3 @@ class FileConnector:
     @staticmethod
     def _cursor(offset: int, line: int, size: int) -> str:
         return json.dumps({"offset": offset, "line": line, "size": max(size, offset)})
-
-

@@ -25,6 +25,7 @@ the overlap window and stop paging there.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.spec import SourceSpec

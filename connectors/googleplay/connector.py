@@ -10,15 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.base import ApiConnector
 from connectors.errors import AuthError, MalformedItem, PayloadError
+from connectors.googleplay import Options
 from connectors.googleplay.auth import TokenSource, load_service_account, rewrap, token_endpoint
 from connectors.googleplay.mapping import parse_page, to_mention
 from connectors.http.redaction import Redactor, body_preview, strip_controls
 from connectors.search_syntax import excludes_platform
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -166,5 +164,3 @@ class GooglePlayConnector(ApiConnector):
                     source=self.spec.name,
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
-
-

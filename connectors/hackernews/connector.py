@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from connectors.base import ApiConnector
+from connectors.errors import MalformedItem
+from connectors.hackernews import Options
 from connectors.hackernews.mapping import (
     Cursor,
     SearchResult,
@@ -20,8 +19,6 @@ from connectors.hackernews.mapping import (
     parse_response,
     to_mention,
 )
-from connectors.errors import MalformedItem
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -211,5 +208,3 @@ def _advance(
     if oldest is None or window.low is None:  # nothing read in this window yet: as it was
         return TermState(top, state.gap if state is not None else None)
     return TermState(top, (window.low, oldest))
-
-

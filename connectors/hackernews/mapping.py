@@ -23,7 +23,7 @@ from connectors.types import Mention
 __all__ = [
     "ITEM_URL",
     "Cursor",
-        "SearchResult",
+    "SearchResult",
     "TermState",
     "algolia_searches",
     "hit_time",

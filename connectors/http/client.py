@@ -43,6 +43,7 @@ __all__ = ["DEFAULT_USER_AGENT", "HttpClient"]
 
 DEFAULT_USER_AGENT = "brand-sentiment-monitor/0.1 (+self-hosted)"
 _ABSOLUTE_URL = re.compile(r"(?i)https?://")
+_DEFAULT_POLICY = HttpPolicy()  # frozen, so sharing one instance is safe
 
 
 class HttpClient:
@@ -57,7 +58,7 @@ class HttpClient:
         base_url: str,
         *,
         source: str,
-        policy: HttpPolicy = HttpPolicy(),  # frozen, so sharing the default instance is safe
+        policy: HttpPolicy = _DEFAULT_POLICY,
         session: requests.Session | None = None,
         headers: Mapping[str, str] | None = None,
         rate_limit: RateLimitHeaders | None = None,

@@ -70,7 +70,9 @@ class HttpPolicy:
         A 429 that names no wait is deferred by this (for the attempt that would have come next):
         long enough to let the limit recover, never longer than the policy's maximum wait.
         """
-        return self.backoff_cap if attempt >= 1000 else min(self.backoff_cap, self.backoff_base * 2.0**attempt)
+        return (
+            self.backoff_cap if attempt >= 1000 else min(self.backoff_cap, self.backoff_base * 2.0**attempt)
+        )
 
 
 def policy_for(timeout: float) -> HttpPolicy:
@@ -236,7 +238,9 @@ def rate_limit_wait(
     return parse_reset(headers.get(rate_limit.reset), rate_limit.unit, now)
 
 
-def window_wait(headers: Mapping[str, str], rate_limit: RateLimitHeaders | None, now: datetime) -> float | None:
+def window_wait(
+    headers: Mapping[str, str], rate_limit: RateLimitHeaders | None, now: datetime
+) -> float | None:
     """Seconds until a used-up window (remaining <= 0) reopens; 0 when the response says the window
     is open; None when it says nothing about the window."""
     if rate_limit is None:

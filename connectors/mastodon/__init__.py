@@ -24,16 +24,16 @@ variable.
 
 from __future__ import annotations
 
-from typing import Literal, TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.mastodon.mapping import HASHTAG
-
 from connectors.spec import SourceSpec
 
 if TYPE_CHECKING:
     from connectors.mastodon.connector import MastodonConnector
+
 
 class Options(BaseModel):
     """Settings of a `type = "mastodon"` source (base_url = the instance, required)."""

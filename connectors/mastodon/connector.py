@@ -8,19 +8,18 @@ import os
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.base import ApiConnector
 from connectors.credentials import credential, env_var
 from connectors.errors import ConfigError, ConnectorError, MalformedItem
 from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
+from connectors.mastodon import Options
 from connectors.mastodon.mapping import (
-    HASHTAG,
     explain_refusal,
     hashtags_from_query,
     json_body,
@@ -33,7 +32,6 @@ from connectors.mastodon.mapping import (
     to_mention,
 )
 from connectors.search_syntax import excludes_platform
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -258,5 +256,3 @@ class MastodonConnector(ApiConnector):
 
 def _excluded(query: BrandQuery) -> bool:
     return excludes_platform(query.query, "mastodon")
-
-

@@ -25,7 +25,7 @@ from connectors.search_syntax import excludes_platform
 from connectors.types import Mention
 
 __all__ = [
-        "explain_refusal",
+    "explain_refusal",
     "hashtags_from_query",
     "json_body",
     "next_max_id",

@@ -14,7 +14,7 @@ the source's HttpPolicy and its time budget hold.
 from __future__ import annotations
 
 import re
-from typing import Literal, TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 

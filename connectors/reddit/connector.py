@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Any
 
 from connectors.base import ApiConnector
 from connectors.credentials import credential
 from connectors.errors import ConnectorError, MalformedItem
+from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
+from connectors.http.transport import PolicyAdapter
+from connectors.reddit import Options
 from connectors.reddit.client import make_reddit, map_error
 from connectors.reddit.mapping import (
+    CURSOR,
     MAX_QUERY_LENGTH,
     Cursor,
     fullname_of,
@@ -22,9 +23,6 @@ from connectors.reddit.mapping import (
     reddit_search_query,
     to_mention,
 )
-from connectors.spec import SourceSpec
-from connectors.http.policy import RATE_LIMITS
-from connectors.http.transport import PolicyAdapter
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -78,9 +76,7 @@ class RedditConnector(ApiConnector):
             log.info("%s: the query's source: filters exclude reddit; nothing to fetch", self.spec.name)
             return
         path, params, newest_first = plan
-        cursor = Cursor.load(since_cursor)
-        if since_cursor and cursor is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        cursor = self.read_cursor(since_cursor, CURSOR)
         threshold = cursor.created_utc - self.overlap if cursor else None
         pages = self.options.max_pages if cursor and newest_first else self.options.backfill_pages
         newest, oldest = cursor, None
@@ -96,9 +92,11 @@ class RedditConnector(ApiConnector):
                 oldest = created if oldest is None else min(oldest, created)
             last = (reached and newest_first) or after is None or number == pages or not children
             if last:
-                out = newest.dump() if newest else None
+                out = CURSOR.dump(newest)
             else:  # resume from where this poll started, or (first poll) from what it has stored
-                out = since_cursor if cursor else (Cursor(oldest).dump() if oldest is not None else None)
+                out = (
+                    since_cursor if cursor else (CURSOR.dump(Cursor(oldest)) if oldest is not None else None)
+                )
             if mentions or rejected or out != since_cursor:
                 yield Page(tuple(mentions), out, rejected)
             if last:
@@ -178,5 +176,3 @@ class RedditConnector(ApiConnector):
             redactor=self._redactor,
             now=self._now(),
         )
-
-

@@ -7,13 +7,13 @@ its URL, and what the search query sent to Reddit looks like.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.base import CursorCodec
 from connectors.errors import MalformedItem, PayloadError
 from connectors.query import Or, Query, Term
 from connectors.search_syntax import Syntax, excludes_platform, group, render
@@ -22,7 +22,7 @@ from connectors.types import Mention
 __all__ = [
     "MAX_QUERY_LENGTH",
     "Cursor",
-        "listing_children",
+    "listing_children",
     "reddit_search_query",
     "to_mention",
 ]
@@ -195,21 +195,18 @@ class Cursor:
     created_utc: float
     name: str | None = None
 
-    def dump(self) -> str:
-        return json.dumps({"created_utc": self.created_utc, "name": self.name})
+    def to_json(self) -> dict[str, Any]:
+        return {"created_utc": self.created_utc, "name": self.name}
 
     @classmethod
-    def load(cls, text: str | None) -> Cursor | None:
-        """The stored cursor; None for none (or an unreadable one: the poll then backfills again,
-        and the store's identity key keeps what was stored before from being stored twice)."""
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-            created = float(data["created_utc"])
-        except (ValueError, TypeError, KeyError):
-            return None
+    def from_json(cls, data: Any) -> Cursor:
+        created = float(data["created_utc"])
         if not math.isfinite(created):
-            return None
+            raise ValueError("created_utc is not a time")
         name = data.get("name")
         return cls(created, name if isinstance(name, str) else None)
+
+
+CURSOR: CursorCodec[Cursor | None] = CursorCodec(
+    Cursor.from_json, lambda c: c.to_json() if c else None, empty=None
+)

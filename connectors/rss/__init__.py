@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.http.redaction import redact_url
-
 from connectors.spec import SourceSpec
 
 if TYPE_CHECKING:
     from connectors.rss.connector import RssConnector
+
 
 class Options(BaseModel):
     """Settings of a `type = "rss"` source."""

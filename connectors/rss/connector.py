@@ -8,14 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from connectors.base import ApiConnector
+from connectors.errors import MalformedItem
 from connectors.http.redaction import redact_url
+from connectors.rss import Options
 from connectors.rss.mapping import Cursor, entry_time, parse_feed, to_mention, validators
 from connectors.search_syntax import excludes_platform
-from connectors.errors import MalformedItem
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)
@@ -126,5 +124,3 @@ class RssConnector(ApiConnector):
             )
             mentions = mentions[: self.options.max_entries]
         return mentions, dated, rejected
-
-

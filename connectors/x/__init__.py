@@ -14,7 +14,7 @@ and skips the source once `monthly_read_budget` is spent. `reads_this_fetch` tot
 
 from __future__ import annotations
 
-from typing import Literal, TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +22,7 @@ from connectors.spec import SourceSpec
 
 if TYPE_CHECKING:
     from connectors.x.connector import XConnector
+
 
 class Options(BaseModel):
     """Settings of a `type = "x"` source."""

@@ -6,20 +6,26 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import requests
 import tweepy
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.base import ApiConnector
 from connectors.credentials import credential
-from connectors.errors import AuthError, ConnectorError, MalformedItem, PayloadError, RateLimited, TransientError
-from connectors.http.redaction import Redactor, strip_controls
-from connectors.spec import SourceSpec
+from connectors.errors import (
+    AuthError,
+    ConnectorError,
+    MalformedItem,
+    PayloadError,
+    RateLimited,
+    TransientError,
+)
 from connectors.http.policy import RATE_LIMITS
+from connectors.http.redaction import Redactor, strip_controls
 from connectors.http.transport import PolicyAdapter, make_session
 from connectors.types import BrandQuery, Mention, Page
+from connectors.x import Options
 from connectors.x.mapping import parse_response, snowflake_id_at, to_mention, tweet_id, x_search_query
 
 log = logging.getLogger(__name__)
@@ -186,5 +192,3 @@ class XConnector(ApiConnector):
         else:
             cls, message = ConnectorError, f"{what}: {type(exc).__name__}: {detail}"
         return cls(self._redactor.text(f"{name}: {message}"), source=name)
-
-

@@ -18,7 +18,7 @@ from connectors.types import Mention
 
 __all__ = [
     "TWITTER_EPOCH_MS",
-        "parse_response",
+    "parse_response",
     "snowflake_id_at",
     "snowflake_time",
     "to_mention",

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.base import ApiConnector
 from connectors.credentials import credential
 from connectors.errors import ConnectorError, MalformedItem
 from connectors.http.redaction import Redactor
 from connectors.search_syntax import excludes_platform
-from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page
+from connectors.youtube import Options
 from connectors.youtube.mapping import Cursor, LastError, classify_error, parse_list, to_mention
 
 log = logging.getLogger(__name__)
@@ -161,5 +159,3 @@ class YouTubeConnector(ApiConnector):
             if classified is exc:
                 raise
             raise classified from None
-
-

@@ -27,7 +27,7 @@ __all__ = [
     "THROTTLE_REASONS",
     "Cursor",
     "LastError",
-        "classify_error",
+    "classify_error",
     "error_reasons",
     "parse_list",
     "seconds_until_quota_reset",

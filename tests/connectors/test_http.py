@@ -26,12 +26,12 @@ from werkzeug import Request, Response
 
 from connectors.errors import AuthError, ConnectorError, PayloadError, RateLimited, TransientError
 from connectors.http import (
-    RATE_LIMITS,
-    RateLimitHeaders,
     DEFAULT_USER_AGENT,
+    RATE_LIMITS,
     REDACTED,
     HttpClient,
     HttpPolicy,
+    RateLimitHeaders,
     full_jitter_delay,
     parse_reset,
     parse_retry_after,

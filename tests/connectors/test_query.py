@@ -11,17 +11,15 @@ import dataclasses
 import pickle
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.conftest import ROOT
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import ConfigError
 from connectors.query import And, Filters, Not, Or, Query, Term, parse_query
+from tests.conftest import ROOT
 
 DESIGN_QUERY = '"acme corp" OR acmeapp -hiring'
 

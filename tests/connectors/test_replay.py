@@ -22,8 +22,8 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from tests.support import replay as harness
 from tests.conftest import FIXTURES, ROOT, SHARED, shared_path
+from tests.support import replay as harness
 from tests.support.replay import UNMATCHED_STATUS, Interaction, RecordingError, Replay, load_recording
 
 replay = harness.replay  # the fixture (conftest imports it for every module)

@@ -22,8 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from connectors.errors import ConfigError, ConnectorError, RateLimited, TransientError
-from connectors.http import HttpPolicy
-from connectors.http import RATE_LIMITS, PolicyAdapter, RateLimitHeaders, make_session, policy_for
+from connectors.http import RATE_LIMITS, HttpPolicy, PolicyAdapter, RateLimitHeaders, make_session, policy_for
 from connectors.http.policy import rate_limit_wait
 from tests.support.replay import Replay
 
