@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from connectors.appstore import Options
@@ -71,7 +71,6 @@ class AppStoreConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = timedelta(seconds=spec.overlap)
         self.client = self.http_client(spec.base_url or ITUNES_API, headers={"Accept": "application/json"})
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:

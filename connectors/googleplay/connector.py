@@ -55,7 +55,6 @@ class GooglePlayConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = timedelta(seconds=spec.overlap)
         account = load_service_account(
             self.options.service_account_file, source_name=spec.name, base_dir=spec.base_dir
         )

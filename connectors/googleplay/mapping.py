@@ -80,7 +80,8 @@ def to_mention(
         raise MalformedItem(f"userComment.text is {_shown(body)}, not text")
     # "In some cases ... the title and body are concatenated and separated by a tab character."
     title, tab, rest = body.partition("\t")
-    title, body = (title.strip() or None, rest) if tab else (None, body)
+    heading: str | None = (title.strip() or None) if tab else None
+    body = rest if tab else body
     rating = user.get("starRating")
     if rating is not None and (_int(rating) is None or not 1 <= rating <= 5):
         raise MalformedItem(f"starRating is {_shown(rating)}, not 1-5")
@@ -104,7 +105,7 @@ def to_mention(
         source_name=source_name,
         url=f"{STORE_PAGE}?id={quote(package)}&reviewId={quote(review_id, safe='')}",
         author=author if isinstance(author, str) and author.strip() else None,
-        title=title,
+        title=heading,
         # reviewerLanguage is the device's language (Google: "not guaranteed to match the language
         # the review is written in"); a translated text is in the language asked for.
         lang=_language(translated_to if translated else user.get("reviewerLanguage")),

@@ -48,7 +48,6 @@ class HackerNewsConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = int(spec.overlap)
         self._tags = "(" + ",".join(self.options.tags) + ")"  # ORed, as HN's own site asks: (story)
         self.client = self.http_client(spec.base_url or HN_API)
 
@@ -82,12 +81,15 @@ class HackerNewsConnector(ApiConnector):
             budget = self.options.backfill_pages
         else:
             windows = [_Window("gap", *state.gap)] if state.gap else []
-            windows.append(_Window("new", max(0, state.top - self.overlap), None, state.top))
+            windows.append(
+                _Window("new", max(0, state.top - int(self.overlap.total_seconds())), None, state.top)
+            )
             budget = self.options.max_pages
         for window in windows:
             finished, budget = yield from self._read_window(search, window, states, brand, budget)
             if not finished:
-                gap = states[search].gap if states[search] else None
+                current = states[search]
+                gap = current.gap if current else None
                 if window.kind != "backfill" and gap:
                     log.warning(
                         "%s: search %r: %d requests did not reach the previous poll; hits created "

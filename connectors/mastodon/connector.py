@@ -60,7 +60,6 @@ class MastodonConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = spec.overlap
         if not spec.base_url:
             raise ConfigError(
                 f"source {spec.name!r}: a mastodon source needs base_url, the instance to read "
@@ -106,7 +105,7 @@ class MastodonConnector(ApiConnector):
         since = int(since_cursor) if since_cursor and since_cursor.isdigit() else None
         if since_cursor and since is None:
             log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
-        floor = overlap_floor(since, self.overlap) if since is not None else None
+        floor = overlap_floor(since, self.overlap.total_seconds()) if since is not None else None
         newest, oldest = since, None
         emitted = since_cursor if since is not None else None  # an unreadable cursor is not rewritten to None
         for number, stream in enumerate(streams, start=1):

@@ -204,7 +204,8 @@ def to_mention(item: Any, *, brand: str, source_name: str, instance_host: str | 
     """
     if not isinstance(item, dict):
         raise MalformedItem(f"status is {_shown(item)}, not an object")
-    status = item.get("reblog") if isinstance(item.get("reblog"), dict) else item
+    reblog = item.get("reblog")
+    status: dict[str, Any] = reblog if isinstance(reblog, dict) else item
     uri = _text(status, "uri") or _text(status, "url")
     if not uri:
         raise MalformedItem("status has neither uri nor url")

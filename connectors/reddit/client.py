@@ -114,7 +114,7 @@ def map_error(
     """What praw/prawcore raised, as our error; `what` names the request, `missing` the subreddits a
     404 or redirect is about. Messages go through `redactor` (the client secret never shows)."""
     response = getattr(exc, "response", None)
-    if getattr(response, "request", None) is not None and response.url:  # e.g. the token request
+    if response is not None and response.request is not None and response.url:  # e.g. the token request
         what = f"{response.request.method} {redactor.url(response.url)}"
     if isinstance(exc, prawcore.Redirect | prawcore.NotFound):
         cls, message = ConnectorError, f"{what}: not found; check that {missing} exists and is public"

@@ -43,7 +43,6 @@ class RedditConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = spec.overlap
         read = {
             key: credential(
                 "reddit", key, source_name=spec.name, options=self.options, base_dir=spec.base_dir
@@ -77,7 +76,7 @@ class RedditConnector(ApiConnector):
             return
         path, params, newest_first = plan
         cursor = self.read_cursor(since_cursor, CURSOR)
-        threshold = cursor.created_utc - self.overlap if cursor else None
+        threshold = cursor.created_utc - self.overlap.total_seconds() if cursor else None
         pages = self.options.max_pages if cursor and newest_first else self.options.backfill_pages
         newest, oldest = cursor, None
         after: str | None = None

@@ -86,7 +86,7 @@ def listing_children(payload: Any, where: str) -> tuple[list[Any], str | None]:
         raise PayloadError(f"{where}: expected a Reddit Listing, got {shown}")
     data = payload.get("data")
     children = data.get("children") if isinstance(data, dict) else None
-    if not isinstance(children, list):
+    if not isinstance(data, dict) or not isinstance(children, list):
         raise PayloadError(f"{where}: the Listing has no list of children")
     after = data.get("after")
     return children, after if isinstance(after, str) and after else None

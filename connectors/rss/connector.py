@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +31,6 @@ class RssConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = timedelta(seconds=spec.overlap)
         parts = urlsplit(self.options.url)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.client = self.http_client(

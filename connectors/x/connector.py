@@ -48,7 +48,6 @@ class XConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = spec.overlap
         self.reads_this_fetch = 0
         token = credential(
             "x", "bearer_token", source_name=spec.name, options=self.options, base_dir=spec.base_dir
@@ -154,7 +153,7 @@ class XConnector(ApiConnector):
         """The since_id to ask with: the cursor moved back by the overlap window (ids are times)."""
         if since is None:
             return None
-        back = int(self.overlap * 1000) << 22  # the low 22 bits are not time
+        back = int(self.overlap.total_seconds() * 1000) << 22  # the low 22 bits are not time
         return max(0, since - back)
 
     def _searchable(self, since_id: int) -> bool:
@@ -173,6 +172,7 @@ class XConnector(ApiConnector):
     def _error(self, exc: Exception, what: str) -> ConnectorError:
         name = self.spec.name
         detail = strip_controls(str(exc))
+        cls: type[ConnectorError]
         if isinstance(exc, ValueError):  # JSONDecodeError (also a RequestException): an HTML page?
             doc = getattr(exc, "doc", "") or ""
             preview = self._redactor.text(strip_controls(doc[:640]))[:80]

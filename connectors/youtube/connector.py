@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -30,7 +30,6 @@ class YouTubeConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.overlap = timedelta(seconds=spec.overlap)
         self._key = credential(
             "youtube", "api_key", source_name=spec.name, options=self.options, base_dir=spec.base_dir
         )
