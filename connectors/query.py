@@ -628,7 +628,7 @@ class _Parser:
                     "apply to the whole query",
                     token.col,
                 )
-            return _Field(token.name, token.text, token.col)  # type: ignore[return-value]  # a filter is a Node only until _split_filters lifts it out
+            return _Field(token.name, token.text, token.col)  # type: ignore[return-value]  # a top-level filter; parse_query lifts it out of the tree
         if token.kind == "(":
             self._take()
             self._enter(token)
