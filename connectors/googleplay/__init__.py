@@ -24,6 +24,7 @@ the overlap window and stop paging there.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +34,8 @@ from connectors.spec import SourceSpec
 if TYPE_CHECKING:
     from connectors.googleplay.connector import GooglePlayConnector
 
+# reviews.list returns nothing older: a longer poll gap loses reviews (`monitor status` warns).
+MAX_GAP = timedelta(days=7)
 _PACKAGE = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$"
 
 

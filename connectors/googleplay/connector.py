@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +22,6 @@ from connectors.types import BrandQuery, Mention, Page
 log = logging.getLogger(__name__)
 
 PLAY_API = "https://androidpublisher.googleapis.com"
-MAX_GAP = timedelta(days=7)  # reviews.list returns nothing older: a longer poll gap loses reviews
 _ACCESS_HINT = (
     "give the service account access to this app in Play Console (Users and permissions) with the "
     "'Reply to reviews' permission, and enable the Google Play Android Developer API in its Cloud project"

@@ -21,9 +21,9 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.errors import AuthError, ConfigError, PayloadError, RateLimited, TransientError
-from connectors.googleplay import Options, build
+from connectors.googleplay import MAX_GAP, Options, build
 from connectors.googleplay.auth import ENV_VAR, SCOPE, TOKEN_URI, load_service_account, token_endpoint
-from connectors.googleplay.connector import MAX_GAP, GooglePlayConnector
+from connectors.googleplay.connector import GooglePlayConnector
 from connectors.http import HttpPolicy
 from connectors.query import parse_query
 from connectors.spec import SourceSpec
