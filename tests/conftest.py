@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from monitor.cli import run_main
 from monitor.storage.store import Store
-from tests.replay import replay  # noqa: F401
+from tests.support.replay import replay  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
