@@ -69,7 +69,7 @@ def test_the_cli_module_imports_no_database_settings_or_command_family() -> None
     import subprocess
     import sys
 
-    heavy = ("sqlalchemy", "alembic", "pydantic", "apprise", "jinja2", "monitor.config", "monitor.cli_alerts")
+    heavy = ("sqlalchemy", "alembic", "pydantic", "apprise", "jinja2", "monitor.config", "monitor.cli.alerts")
     code = f"import sys; import monitor.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from monitor.alerting.delivery import DeliveryResult, Resolver, Sender
-from monitor.alerting.identity import Labels
 from monitor.alerting.notices import notice_for
 from monitor.alerting.rules import (
     MUTED_BY_CONNECTOR_DOWN,
@@ -53,6 +52,7 @@ from monitor.alerting.rules import (
 )
 from monitor.alerting.store import AlertStore, Silence
 from monitor.clock import Clock, SystemClock
+from monitor.config.alert_kinds import Labels
 
 if TYPE_CHECKING:
     from monitor.config import Settings

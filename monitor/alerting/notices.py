@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from monitor.alerting.messages import Notice, local_time, samples_from_rows
-from monitor.alerting.rules import kinds
-from monitor.durations import format_duration
+from monitor.config.alert_kinds import rule_kinds
+from monitor.config.durations import format_duration
 
 if TYPE_CHECKING:
     from monitor.alerting.store import AlertStore
@@ -30,7 +30,7 @@ def status_of(event: str) -> str:
 def notice_for(alert: Mapping[str, Any], event: str, settings: Settings, store: AlertStore) -> Notice:
     labels = alert["labels"] or {}
     kind = labels.get("kind", "")
-    known = kinds()
+    known = rule_kinds()
     family = known[kind].family if kind in known else None
     if kind == "connector_down":
         return _connector(alert, event, settings)
