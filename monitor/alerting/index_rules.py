@@ -1,7 +1,7 @@
 """index_below and index_drop: satisfaction-index alerts through the same engine as the spike rules.
 
 Both judge the stored snapshot of the last complete period (the daemon recomputes snapshots daily,
-monitor/index_job.py); the conditions themselves are pure functions in analysis/index_rules.py.
+monitor/index/calculator.py); the conditions themselves are pure functions in analysis/index_rules.py.
 When that period has no snapshot yet, nothing new can be judged and an alert keeps its state: a
 survey export that lapses does not resolve (or raise) anything by itself. `index_drop` compares only
 adjacent periods, and fires only when the drop is larger than the two estimates' uncertainty.

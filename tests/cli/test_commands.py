@@ -7,6 +7,8 @@ import io
 import json
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -47,6 +49,18 @@ def test_every_command_and_option_has_help(name: str, cmd: click.Command) -> Non
 def test_every_command_is_documented_in_the_readme(name: str, cmd: click.Command) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"monitor {name}" in readme, f"README.md does not document `monitor {name}`"
+
+
+def test_readme_command_reference_is_generated_from_the_current_help() -> None:
+    """README.md's command reference is each command's --help, written by cog; this fails when a
+    command or option changed without `cog -r README.md`."""
+    out = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "--diff", "README.md"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, f"README.md is stale, run `cog -r README.md`:\n{out.stdout}{out.stderr}"
 
 
 def test_help_runs(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
