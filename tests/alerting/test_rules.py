@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from monitor.alerting import rules as rules_module
-from monitor.config import alert_kinds
 from monitor.alerting.rules import RuleKind, StateCondition, kinds, register
+from monitor.config import alert_kinds
 from monitor.storage.store import Store
 from tests.support.alerts import SECRET_PATH, T0, Harness, hook_env, json_target, mention, write_settings
 
