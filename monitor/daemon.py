@@ -12,7 +12,9 @@ import logging
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -30,6 +32,8 @@ from monitor.storage.lock import DaemonLock
 from monitor.storage.store import Store
 
 log = logging.getLogger(__name__)
+# What signal.signal returns and accepts.
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class Daemon:
@@ -70,8 +74,8 @@ class Daemon:
             if lock:
                 lock.release()
 
-    def _install_signal_handlers(self) -> dict[int, object]:
-        previous: dict[int, object] = {}
+    def _install_signal_handlers(self) -> dict[int, _Handler]:
+        previous: dict[int, _Handler] = {}
 
         def handle(signum: int, _frame: FrameType | None) -> None:
             log.info("received %s, shutting down", signal.Signals(signum).name)

@@ -160,7 +160,7 @@ class Sender:
         config: AlertConfig,
         timezone: Any,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         environ: Mapping[str, str] | None = None,
         resolve: Resolver = socket.getaddrinfo,
         rng: random.Random | None = None,
@@ -265,7 +265,7 @@ def send_to_targets(
     *,
     now: datetime | None = None,
     data: Mapping[str, Any] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     environ: Mapping[str, str] | None = None,
 ) -> list[DeliveryResult]:
     """Send one message through the configured targets (all, or those named), each in its own

@@ -175,7 +175,7 @@ def store_snapshot(store: Store, item: PeriodIndex, now: datetime) -> None:
 
 def load_snapshots(store: Store, brand: str, period: str, *, limit: int = 2) -> list[IndexSnapshot]:
     """The newest stored snapshots of a brand, newest first (what the index alert rules judge)."""
-    return [snapshot_from_row(row) for row in snapshots(store, brand, period, limit=limit)]
+    return [snapshot_from_row(dict(row)) for row in snapshots(store, brand, period, limit=limit)]
 
 
 def recompute(

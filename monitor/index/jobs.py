@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -30,8 +31,15 @@ def import_configured(settings: Settings, store: Store, clock: Clock) -> list[st
     jobs: list[tuple[str, Callable[[], Any]]] = [
         (
             f"surveys {f.metric} {f.path.name} ({f.brand})",
-            lambda f=f: import_surveys(
-                f.path, settings, store, metric=f.metric, brand=f.brand, columns=f.columns, clock=clock
+            partial(
+                import_surveys,
+                f.path,
+                settings,
+                store,
+                metric=f.metric,
+                brand=f.brand,
+                columns=f.columns,
+                clock=clock,
             ),
         )
         for f in settings.surveys.files
@@ -39,7 +47,7 @@ def import_configured(settings: Settings, store: Store, clock: Clock) -> list[st
     jobs += [
         (
             f"customers {f.path.name} ({f.brand})",
-            lambda f=f: import_customers(f.path, settings, store, brand=f.brand, clock=clock),
+            partial(import_customers, f.path, settings, store, brand=f.brand, clock=clock),
         )
         for f in settings.customers.files
     ]
