@@ -7,7 +7,7 @@ Istanbul starts at Sunday 21:00Z and a DST change makes a week 167 or 169 hours 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,7 @@ class Period:
     def next(self) -> Period:
         return Period(self.end, self.kind)
 
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
         """[start, end) as aware UTC datetimes."""
         return (
             datetime.combine(self.start, time(), tz).astimezone(UTC),
