@@ -62,15 +62,6 @@ def score_histogram(
         return {float(score): int(n) for score, n in conn.execute(q)}
 
 
-def count_responses(store: Store, brand: str | None = None) -> int:
-    t = schema.survey_responses
-    q = sa.select(sa.func.count()).select_from(t)
-    if brand:
-        q = q.where(t.c.brand == brand)
-    with store.atomic(write=False) as conn:
-        return int(conn.execute(q).scalar_one())
-
-
 # -- mentions, as the index reads them -------------------------------------------------------------
 
 
