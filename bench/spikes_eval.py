@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
     from analysis.spikes import SpikeParams
-    from monitor.durations import format_duration
+    from monitor.config.durations import format_duration
 
     windows = json.loads((args.data / "windows.json").read_text(encoding="utf-8"))
     workdir = Path(tempfile.mkdtemp(prefix="spikes_eval_"))

@@ -41,7 +41,7 @@ def default_lookback(params: SpikeParams) -> timedelta:
 
 def newest_safe_bucket(ctx: EvalContext, brand: str, bucket: timedelta) -> datetime | None:
     """Start of the newest closed bucket every source of the brand has polled past (or None)."""
-    from monitor.series import floor_time
+    from monitor.alerting.series import floor_time
 
     sources = ctx.feeding_sources(brand)
     if not sources:
@@ -71,7 +71,7 @@ def brand_window(ctx: EvalContext, brand: str) -> BrandWindow:
     if key not in ctx.cache:
         import pandas as pd
 
-        from monitor.series import bucket_counts
+        from monitor.alerting.series import bucket_counts
 
         detection = ctx.settings.detection
         bucket = detection.bucket
