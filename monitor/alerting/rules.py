@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from monitor.alerting.identity import Labels
 
 if TYPE_CHECKING:
-    from analysis.spikes import SpikeParams
+    from analysis.spikes.params import SpikeParams
     from monitor.config import Settings, Source
     from monitor.storage.store import Store
 
