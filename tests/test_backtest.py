@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.spikes import SpikeParams
+from analysis.spikes.params import SpikeParams
 from monitor.backtest import backtest_store
 from monitor.clock import FixedClock
 from monitor.storage.store import Store

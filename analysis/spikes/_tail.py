@@ -35,6 +35,12 @@ from statistics import NormalDist
 _NORMAL = NormalDist()
 TOP = 0.02  # the fraction of the window above u (at least MIN_EXCESSES values)
 MIN_EXCESSES = 10
+# The extremal index is estimated from the top 0.5% (at least MIN_EXCESSES values): clusters are
+# longer at lower levels, and the firing level is far out in the tail.
+THETA_TOP = 0.005
+# Below this many values (hourly buckets never get there in 14 days) the estimate is too noisy to
+# lean on and the p-value is used as it is (theta = 1: conservative, every exceedance an alert).
+THETA_MIN_HISTORY = 2000
 
 
 class Tail:
@@ -51,9 +57,9 @@ class Tail:
         if t - when < max(self.span, 3_600_000_000_000) // 2:
             return theta
         n = len(self.sorted)
-        k = max(MIN_EXCESSES, int(TOP * n))
+        k = max(MIN_EXCESSES, int(THETA_TOP * n))
         theta = 1.0
-        if n >= 2 * k:
+        if n >= THETA_MIN_HISTORY:
             u = self.sorted[n - k]
             times = np.fromiter((tt for tt, v in self.order if v >= u), dtype=np.int64)
             if len(times) >= 2:

@@ -26,8 +26,9 @@ How `count_spike` scores a bucket (docs/alerts.md "Detection" explains the choic
    extremal index (clusters per exceedance, estimated from the same history) is the probability
    that this bucket starts a new cluster. The smallest over the spans times the number of spans
    (Bonferroni) is the bucket's p, its normal equivalent the score z. The alert fires when
-   p < false_alerts_per_week * bucket / week, and stays up while some span's plain p-value
-   (times the number of spans) is below the `resolve` z's, resolving after `quiet` without one.
+   p < false_alerts_per_week * bucket / week. It stays up while the recent past is loud (the plain
+   p-value of the spans no longer than `quiet`, or of a `quiet` window, at the `resolve` z), and
+   resolves once `quiet` has passed without a loud bucket.
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ class _Window:
             self.sums = [s - v for s, v in zip(self.sums, old, strict=True)]
         return self.sums
 
+    def replace_last(self, values: tuple[float, ...]) -> None:
+        t, old = self.rows[-1]
+        self.rows[-1] = (t, values)
+        self.sums = [s - o + v for s, o, v in zip(self.sums, old, values, strict=True)]
+
 
 def _check(series: pd.Series, name: str) -> pd.DatetimeIndex:
     index = series.index
@@ -159,8 +165,19 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     bucket = infer_bucket(index)
     hours, days = _season_keys(index, tz, bucket)
     baseline = Baseline(params, bucket)
-    spans = sorted({max(s, bucket) for s in params.spans})
+    fire_spans = {max(s, bucket) for s in params.spans}
+    # The alert stays up while the recent past is loud: the spans no longer than `quiet`, and a
+    # window of `quiet` itself (a long span would keep a short burst's alert up for a day).
+    quiet = max(params.quiet, bucket)
+    loud_spans = {s for s in fire_spans if s <= quiet} | {quiet}
+    spans = sorted(fire_spans | loud_spans)
+    fires_on = [s in fire_spans for s in spans]
+    loud_on = [s in loud_spans for s in spans]
     windows = [_Window(s, 2) for s in spans]
+    # The same sums with every bucket judged while an alert fired counted at its expected value:
+    # a new alert needs new excess (a day-long span must not re-fire on the burst just resolved),
+    # and the tails learn from these, so an incident never becomes noise.
+    clean = [_Window(s, 2) for s in spans]
     tails = [Tail(_ns(params.tail_window), _ns(s)) for s in spans]
     ready_after = [_ns(max(params.warmup, _SPANS_OF_HISTORY * s)) for s in spans]
     labels = [_span_text(s) for s in spans]
@@ -182,32 +199,38 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
         stats: list[float] = []
         # p: the tail probability of each span's statistic (how loud the bucket is); p * theta: the
         # probability that it starts a new cluster of exceedances (what a false alert is).
-        loud_p, start_p, eligible_p, best_i, judged = 1.0, 1.0, 1.0, -1, 0
+        loud_p, start_p, eligible_p, best_i, judged, heard = 1.0, 1.0, 1.0, -1, 0, 0
         for i, (window, tail) in enumerate(zip(windows, tails, strict=True)):
-            observed_sum, expected_sum = window.add(t.value, (value, expected))
+            raw_observed, raw_expected = window.add(t.value, (value, expected))
+            observed_sum, expected_sum = clean[i].add(t.value, (value, expected))
             stat = anscombe(observed_sum) - anscombe(expected_sum)
             stats.append(stat)
             if age < ready_after[i]:
                 continue
-            judged += 1
+            judged += fires_on[i]
+            heard += loud_on[i]
+            if loud_on[i] and raw_observed > raw_expected:
+                loud_p = min(loud_p, tail.p_value(anscombe(raw_observed) - anscombe(raw_expected)))
             if stat <= 0:
                 continue
             p = tail.p_value(stat)
-            loud_p = min(loud_p, p)
-            if p >= 0.5:
+            if p >= 0.5 or not fires_on[i]:
                 continue
             q = p * tail.cluster_share(t.value)
             if q < start_p:
                 start_p, best_i = q, i
-            if observed_sum >= params.min_count:
+            if observed_sum - expected_sum >= params.min_count:
                 eligible_p = min(eligible_p, q)
         z = _z_of_p(min(1.0, start_p * judged))
-        event = life.step(t, _z_of_p(min(1.0, loud_p * judged)), _z_of_p(min(1.0, eligible_p * judged)))
+        event = life.step(t, _z_of_p(min(1.0, loud_p * heard)), _z_of_p(min(1.0, eligible_p * judged)))
         what = f"z {z:.1f} over {labels[best_i]}" if best_i >= 0 else "no excess"
         out.append(Verdict(t, float(value), float(expected), z, what, life.firing, event))
         # An incident must not become the noise that hides the next one: buckets judged while an
         # alert fires stay out of every span's history. (During the warm-up everything goes in.)
-        if not life.firing:
+        if life.firing:
+            for window in clean:
+                window.replace_last((expected, expected))
+        else:
             for tail, stat in zip(tails, stats, strict=True):
                 tail.add(t.value, stat)
         baseline.learn(value, expected, h, d, dt, _FIRING_RATE if life.firing else 1.0)
