@@ -55,11 +55,10 @@ SCORER = SHARED / "tools" / "nab_score.py"
 PROFILES = ("standard", "reward_low_FP", "reward_low_FN")
 PROBATION = 750  # NAB's probationary rows (min(15% of rows, 750); all series here have >= 5000 rows)
 
-# The LOSO grid: the parameters that are not product requirements. Defaults are the middle values.
+# The LOSO grid: lifecycle parameters that are not product requirements (the defaults are in it).
 GRID: dict[str, list[Any]] = {
-    "halflife": [timedelta(days=1), timedelta(days=2), timedelta(days=4)],
-    "quiet": [timedelta(hours=1), timedelta(hours=3), timedelta(hours=6)],
-    "resolve": [1.5, 2.0, 2.5],
+    "quiet": [timedelta(hours=3), timedelta(hours=8), timedelta(hours=12)],
+    "resolve": [2.0, 2.5],
 }
 
 # Synthetic shapes: (kind, duration, multiplier). Fixed with the protocol, before any result.

@@ -26,7 +26,7 @@ class SpikeParams:
     false_alerts_per_week: float = 0.5
     threshold: float | None = None  # expert override: fire at this z instead of the budget's level
     resolve: float = 2.0  # a bucket is "quiet" when every time scale's z is below this
-    quiet: timedelta = timedelta(hours=3)  # resolve after this long without a loud bucket
+    quiet: timedelta = timedelta(hours=8)  # resolve after this long without a loud bucket
     min_count: int = 5  # never fire when the judged span holds fewer mentions (negatives, for shares)
     warmup: timedelta = timedelta(days=2)  # no firing until this much history has been seen
     cooldown: timedelta = timedelta(0)  # optional: after a resolve, no new fire for this long (off)
