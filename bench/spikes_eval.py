@@ -18,7 +18,7 @@ loso       Leave-one-series-out over all 11 dev series: for each held-out series
            detections are scored per set (realTweets, extra) and over all 11. Parameters outside
            GRID are fixed from product requirements (docs/alerts.md), false_alerts_per_week first.
 synthetic  Injection suite, protocol fixed before any result was seen (docs/alerts.md): seed 0;
-           events start every 3.5 days after the first 750 rows (plus a seeded 0-6 h jitter so
+           events start every 3.5 days after the first 750 rows (plus a seeded 0-6 h jitter, whole minutes, so
            they meet different hours of the day), skipping slots whose event (+1 h) overlaps a NAB
            window; a burst at Mx sets counts to M x (trailing one-day median + 1) per bucket; a
            level shift at Mx multiplies counts by M. Detected = an alert between the event's start
@@ -254,7 +254,7 @@ def _events(values: Any, windows: list[tuple[Any, Any]], shape: tuple[str, timed
     t = index[PROBATION]
     duration = pd.Timedelta(shape[1])
     while True:
-        start = t + pd.Timedelta(hours=float(rng.uniform(0, 6)))
+        start = t + pd.Timedelta(minutes=int(rng.integers(0, 360)))
         end = start + duration
         if end + pd.Timedelta(hours=1) > index[-1]:
             break
