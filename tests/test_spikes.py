@@ -54,7 +54,7 @@ def test_one_injected_spike_fires_once_and_resolves_once(seed: int) -> None:
     assert at < got[1][0] <= at + 3 + QUIET + 12
     fired = verdicts[at]
     assert fired.observed == 70 and 15 < fired.expected < 25 and fired.score >= FIRE_Z
-    assert fired.statistic.startswith("z ")
+    assert fired.statistic.startswith("robust z ")
     assert all(v.firing for v in verdicts[at : got[1][0]]) and not verdicts[got[1][0]].firing
 
 

@@ -223,7 +223,7 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
                 eligible_p = min(eligible_p, q)
         z = _z_of_p(min(1.0, start_p * judged))
         event = life.step(t, _z_of_p(min(1.0, loud_p * heard)), _z_of_p(min(1.0, eligible_p * judged)))
-        what = f"z {z:.1f} over {labels[best_i]}" if best_i >= 0 else "no excess"
+        what = f"robust z {z:.1f} over {labels[best_i]}" if best_i >= 0 else "no excess"
         out.append(Verdict(t, float(value), float(expected), z, what, life.firing, event))
         # An incident must not become the noise that hides the next one: buckets judged while an
         # alert fires stay out of every span's history. (During the warm-up everything goes in.)
