@@ -252,7 +252,7 @@ def test_the_cli_and_settings_load_without_pandas_matplotlib_or_the_detector() -
     code = (
         "import sys; import monitor.cli; from monitor.config import load_settings; "
         f"load_settings({str(ROOT / 'settings.toml')!r}); "
-        "print(sorted(m for m in ('pandas', 'matplotlib', 'analysis.spikes') if m in sys.modules))"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'analysis.spikes.detector') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,6 +1,6 @@
 """`monitor backtest`: the alerts a spike rule would have raised on a history.
 
-Two inputs, one detector (analysis.spikes, with the `[detection]` parameters of settings.toml):
+Two inputs, one detector (analysis.spikes.detector, with the `[detection]` parameters of settings.toml):
 - a `timestamp,value` CSV (the volume-spike rule; bucket size = the median spacing of the rows);
 - stored mentions of a brand (`--brand B --rule R --days N`), bucketed by monitor.alerting.series, so a
   user sees how often a rule would have fired before enabling it.
@@ -32,8 +32,8 @@ from monitor.clock import Clock, FixedClock, SystemClock
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.spike_params import SpikeParams
-    from analysis.spikes import Verdict
+    from analysis.spikes.detector import Verdict
+    from analysis.spikes.params import SpikeParams
     from monitor.cli import App
     from monitor.storage.store import Store
 
@@ -146,7 +146,7 @@ def alerts_of(verdicts: list[Verdict], label: Callable[[int], str]) -> list[Aler
 
 def backtest_csv(path: Path, params: SpikeParams, tz: tzinfo) -> tuple[list[Alert], int]:
     """The volume-spike rule over a CSV series: its alerts, and how many buckets were judged."""
-    from analysis.spikes import count_spike
+    from analysis.spikes.detector import count_spike
 
     series = read_series_csv(path)
     verdicts = count_spike(series.values, params, tz)
@@ -165,7 +165,7 @@ def backtest_store(
     clock: Clock,
 ) -> tuple[list[Alert], int]:
     """A spike rule over the last `days` of stored mentions (closed buckets only)."""
-    from analysis.spikes import count_spike, share_rise
+    from analysis.spikes.detector import count_spike, share_rise
     from monitor.alerting.series import bucket_counts, floor_time
 
     end = floor_time(clock.now(), bucket)  # the bucket in progress is not judged

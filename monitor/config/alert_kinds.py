@@ -26,7 +26,7 @@ from analysis.metrics import Z
 from monitor.config.fields import Duration, StrictModel
 
 if TYPE_CHECKING:
-    from analysis.spike_params import SpikeParams
+    from analysis.spikes.params import SpikeParams
 
 # What an alert is computed from decides what mutes it (monitor/alerting/rules.py).
 Family = Literal["sentiment", "mention", "health", "index"]

@@ -1,6 +1,6 @@
 """The `[detection]` section of settings.toml: bucket size and the spike detector's parameters.
 
-The defaults are analysis.spikes.SpikeParams' defaults (one source of truth); alert rules may
+The defaults are analysis.spikes.params.SpikeParams' defaults (one source of truth); alert rules may
 override them per brand.
 """
 
@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from analysis.spike_params import SpikeParams
+from analysis.spikes.params import SpikeParams
 from monitor.config.durations import parse_duration
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -32,21 +32,23 @@ class DetectionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     bucket: Duration = timedelta(hours=1)
-    threshold: float = Field(_D.threshold, gt=0, le=40)
+    false_alerts_per_week: float = Field(_D.false_alerts_per_week, gt=0, le=1000)
+    threshold: float | None = Field(_D.threshold, gt=0, le=40)
     resolve: float = Field(_D.resolve, ge=-40, le=40)
+    quiet: OptionalDuration = _D.quiet
     min_count: int = Field(_D.min_count, ge=0)
     warmup: OptionalDuration = _D.warmup
     cooldown: OptionalDuration = _D.cooldown
     halflife: Duration = _D.halflife
     season_halflife: Duration = _D.season_halflife
     seasonality: Literal["none", "daily", "weekly"] = _D.seasonality
-    span: Duration = _D.span
+    spans: tuple[Duration, ...] = Field(_D.spans, min_length=1, max_length=8)
     share_span: Duration = _D.share_span
     tail_window: Duration = _D.tail_window
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        if self.resolve >= self.threshold:
+        if self.threshold is not None and self.resolve >= self.threshold:
             raise ValueError(
                 f"resolve ({self.resolve}) must be below threshold ({self.threshold}): "
                 "an alert fires above threshold and resolves below resolve"

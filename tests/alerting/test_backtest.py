@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.spikes import SpikeParams
+from analysis.spikes.params import SpikeParams
 from monitor.alerting.backtest import backtest_store
 from monitor.clock import FixedClock
 from monitor.storage.store import Store
@@ -52,7 +52,7 @@ def test_csv_json_has_one_alert_per_episode_with_timestamps_as_given(
     assert alert["timestamp"] == stamps[stamps.index(alert["timestamp"])]  # verbatim, no "T", no offset
     assert isinstance(alert["observed"], int) and alert["observed"] >= 150
     assert 20 < alert["expected"] < 45
-    assert alert["score"] >= SpikeParams().threshold
+    assert alert["score"] >= SpikeParams().fire_z(timedelta(minutes=5))
 
 
 def test_csv_timestamps_with_offsets_are_kept_verbatim(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,7 +77,7 @@ def test_csv_table(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "series.csv: volume_spike: 1 alert over 1,728 buckets" in out
     row = next(line for line in out.splitlines() if stamps[at] in line or stamps[at + 1] in line)
-    assert "robust z" in row and "over 30m" in row
+    assert "z " in row and " over " in row
     assert "\x1b" not in out  # plain text when not a terminal
 
 
@@ -155,11 +155,14 @@ def test_store_backtest_on_both_databases(store: Store) -> None:
     kw = {"days": 10, "bucket": timedelta(hours=1), "params": params, "tz": ZoneInfo("Europe/Istanbul")}
     alerts, buckets = backtest_store(store, "acme", "negative_spike", clock=FixedClock(NOW), **kw)
     assert buckets == 240  # 10 days of closed hourly buckets; the open one (12:00) is not judged
-    assert [a.timestamp for a in alerts] == ["2026-11-17T14:00:00Z"]
-    assert alerts[0].observed == 16 and alerts[0].expected < 3
-    assert alerts[0].resolved is not None
+    # The episode is covered by an alert: one starting at it, or one still firing across it (a
+    # budget of 0.5 false alerts a week may raise one on the day before, which then stays up).
+    assert 1 <= len(alerts) <= 2
+    episode = alerts[-1]
+    assert episode.timestamp <= "2026-11-17T14:00:00Z" and (episode.resolved or "~") > "2026-11-17T15"
+    assert episode.resolved is not None
     share, _ = backtest_store(store, "acme", "negative_share", clock=FixedClock(NOW), **kw)
-    assert len(share) == 1 and share[0].timestamp.startswith("2026-11-17T1")
+    assert 1 <= len(share) <= 2 and share[-1].timestamp <= "2026-11-17T15"
     assert share[0].statistic.startswith("binomial p=")
     other, _ = backtest_store(store, "globex", "negative_spike", clock=FixedClock(NOW), **kw)
     assert other == []
@@ -174,13 +177,13 @@ def test_store_backtest_cli(env: Env, capsys: pytest.CaptureFixture[str]) -> Non
     args = ["backtest", "--brand", "acme", "--rule", "negative_spike", "--days", "10"]
     code, out, err = env.cli(*args, "--until", NOW.isoformat(), "--format", "json", capsys=capsys)
     assert code == 0, err
-    (alert,) = json.loads(out)["alerts"]
-    assert alert["timestamp"] == "2026-11-17T14:00:00Z" and alert["observed"] == 16
+    alerts = json.loads(out)["alerts"]
+    assert 1 <= len(alerts) <= 2 and alerts[-1]["timestamp"] <= "2026-11-17T14:00:00Z"
     code, out, _ = env.cli(*args, "--until", NOW.isoformat(), capsys=capsys)
-    assert code == 0 and "acme: negative_spike: 1 alert over 240 buckets" in out
+    assert code == 0 and "acme: negative_spike: " in out and " over 240 buckets" in out
     # Before the episode there is nothing to report.
     code, out, _ = env.cli(*args, "--until", "2026-11-16T00:00:00Z", "--format", "json", capsys=capsys)
-    assert json.loads(out) == {"alerts": []}
+    assert all(a["timestamp"] < "2026-11-16" for a in json.loads(out)["alerts"])
 
 
 # -- the bundled example data (examples/README.md, "The story") ---------------------------------
@@ -222,6 +225,24 @@ def test_example_acme_negative_rules_fire_once_at_the_outage(
     assert OUTAGE[0] <= fired <= OUTAGE[0] + pd.Timedelta(hours=6)
 
 
+def test_example_acme_negative_spike_follows_the_outage(example_env: Env) -> None:
+    """The outage runs 2026-11-04T09:00Z to 2026-11-06T03:00Z (the fix ships at 17:00Z on the 4th
+    and mentions calm overnight): one alert, starting in its first two hours, still firing the
+    next day at noon."""
+    store = example_env.store()
+    try:
+        alerts, _ = backtest_store(
+            store, "acme", "negative_spike", days=45, bucket=timedelta(hours=1), params=SpikeParams(),
+            tz=ZoneInfo("Europe/Istanbul"), clock=FixedClock(datetime(2026, 11, 23, tzinfo=UTC)),
+        )  # fmt: skip
+    finally:
+        store.close()
+    (alert,) = alerts
+    fired = pd.Timestamp(alert.timestamp)
+    assert pd.Timestamp("2026-11-04T09:00Z") <= fired <= pd.Timestamp("2026-11-04T11:00Z")
+    assert alert.resolved is None or pd.Timestamp(alert.resolved) > pd.Timestamp("2026-11-05T12:00Z")
+
+
 @pytest.mark.parametrize("rule", ["negative_spike", "negative_share"])
 def test_example_globex_negative_rules_never_fire(
     example_env: Env, capsys: pytest.CaptureFixture[str], rule: str
@@ -255,7 +276,8 @@ def test_detection_settings_are_read(env: Env) -> None:
 
     env.write(
         extra='[detection]\nbucket = "15m"\nthreshold = 5.5\nresolve = 1\nmin_count = 3\nwarmup = "0s"\n'
-        'cooldown = "6h"\nhalflife = "1d"\nseasonality = "daily"\nspan = "1h"\ntail_window = "28d"\n'
+        'cooldown = "6h"\nhalflife = "1d"\nseasonality = "daily"\nspans = ["1h", "6h"]\ntail_window = "28d"\n'
+        "false_alerts_per_week = 2\n"
     )
     settings = load_settings(env.config)
     params = settings.detection.to_params()
@@ -266,11 +288,12 @@ def test_detection_settings_are_read(env: Env) -> None:
         timedelta(hours=6),
         timedelta(days=1),
     )
-    assert (params.seasonality, params.span, params.tail_window) == (
+    assert (params.seasonality, params.spans, params.tail_window) == (
         "daily",
-        timedelta(hours=1),
+        (timedelta(hours=1), timedelta(hours=6)),
         timedelta(days=28),
     )
+    assert params.false_alerts_per_week == 2
 
 
 @pytest.mark.parametrize(
