@@ -24,7 +24,8 @@ from monitor import index_job
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
 from monitor.durations import format_duration
-from monitor.pipeline import Poller, PollOutcome
+from monitor.mentions.langid_cache import install as install_langid_cache
+from monitor.mentions.pipeline import Poller, PollOutcome
 from monitor.status import mix_line, sentiment_mix
 from monitor.storage.lock import DaemonLock
 from monitor.storage.store import Store
@@ -47,6 +48,7 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def run(self) -> int:
+        install_langid_cache()  # also when the daemon runs without the CLI (tests, embedding)
         lock = DaemonLock(self.store.sqlite_file) if self.store.sqlite_file else None
         if lock:
             lock.acquire()  # raises StorageError with the other daemon's pid
