@@ -75,5 +75,5 @@ def test_a_poll_and_an_import_of_the_same_rows_store_the_same_rows(
     named = [dict(zip(COMPARED, r, strict=True)) for r in rows]
     by_key = {(r["native_id"], r["brand"]): r for r in named}
     assert by_key[("4", "acme")]["extra"] == '{"app_version": "4.2"}'
-    assert by_key[("6", "globex")]["label"] == "positive" and not by_key[("6", "globex")]["scored"]
+    assert by_key[("6", "globex")]["label"] == "positive" and by_key[("6", "globex")]["pos"] is None  # stars
     assert by_key[("8", "acme")]["label"] == "unscored"
