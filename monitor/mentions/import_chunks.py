@@ -23,7 +23,7 @@ import orjson
 
 from analysis.sentiment.lexicon import LexiconOverrides
 from connectors.records import SURROGATE_ESCAPE, Record, jsonl_record, record_values
-from monitor.mentions.rows import UNSCORED_LABEL, MentionRow
+from monitor.mentions.rows import UNSCORED_LABEL, MentionRow, new_row
 from monitor.mentions.scoring_pool import worker_stages
 from monitor.mentions.steps import BrandRule, Candidate, ExistingFn, ScorerFor, prepare
 from monitor.storage.mention_rows import MentionBatch, SQLiteMentionReader
@@ -152,10 +152,10 @@ def candidate(fields: dict[str, Any], job: ImportJob, now: datetime) -> Candidat
         brand=chosen or job.brands[0].name,
         assigned=chosen is not None,
     )  # fmt: skip
-    row = MentionRow(
+    row = new_row(MentionRow, (
         source, native_id, brand, source_name, created_at, text, title, url, author, lang, rating,
         engagement, reach, None, None, None, None, UNSCORED_LABEL, False, None, extra or None, now,
-    )  # fmt: skip
+    ))  # fmt: skip
     return row, () if chosen is not None else job.brands
 
 

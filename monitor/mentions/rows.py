@@ -14,6 +14,10 @@ from typing import Any, NamedTuple
 from connectors.types import Mention
 
 UNSCORED_LABEL = "unscored"
+# `new_row(MentionRow, (...22 values in field order...))`: what `MentionRow._make` does without the
+# length check, at a third of the cost of `MentionRow(...)`'s keyword-capable __new__ (~0.5 us a row).
+# For the import's per-row path, where every value is written out in field order next to the call.
+new_row = tuple.__new__
 
 
 class MentionRow(NamedTuple):

@@ -21,7 +21,7 @@ from analysis.sentiment.evidence import has_text, stored_score
 from analysis.sentiment.lexicon import LexiconOverrides
 from analysis.sentiment.stage import Scored
 from connectors.query import Query
-from monitor.mentions.rows import MentionRow
+from monitor.mentions.rows import MentionRow, new_row
 
 NO_OVERRIDES = LexiconOverrides()
 
@@ -73,15 +73,21 @@ def dedupe(candidates: Iterable[Candidate], out: Prepared) -> dict[tuple[str, st
     the unmatched candidates and the repeated rows into `out`."""
     unique: dict[tuple[str, str, str], MentionRow] = {}
     for row, rules in candidates:
-        found = match(row, rules) if rules else (row,)
-        if not found:
-            out.unmatched += 1
-        for r in found:
-            key = (r.source, r.native_id, r.brand)
+        if not rules:  # the common case of an import: one row, its brand decided
+            key = row[:3]  # (source, native_id, brand): a slice is a plain tuple, built in C
             if key in unique:
                 out.duplicates += 1
             else:
-                unique[key] = r
+                unique[key] = row
+            continue
+        found = match(row, rules)
+        if not found:
+            out.unmatched += 1
+        for r in found:
+            if r[:3] in unique:
+                out.duplicates += 1
+            else:
+                unique[r[:3]] = r
     return unique
 
 
@@ -118,10 +124,10 @@ def score(
             scored = scorer(text_in, lang)
             lang = scored.lang
         s = stored_score(scored.score if scored is not None else None, rating)
-        out.append(MentionRow(
+        out.append(new_row(MentionRow, (
             source, native_id, brand, source_name, created_at, text, title, url, author, lang, rating,
             engagement, reach, s.compound, s.pos, s.neu, s.neg, s.label, s.scored, raw, extra, ingested_at,
-        ))  # fmt: skip
+        )))  # fmt: skip
     return out
 
 
