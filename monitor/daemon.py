@@ -26,7 +26,8 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
 from monitor.config.durations import format_duration
 from monitor.index.jobs import add_daily_job, first_cycle_index
-from monitor.pipeline import Poller, PollOutcome
+from monitor.mentions.langid_cache import install as install_langid_cache
+from monitor.mentions.pipeline import Poller, PollOutcome
 from monitor.status import mix_line, sentiment_mix
 from monitor.storage.lock import DaemonLock
 from monitor.storage.store import Store
@@ -51,6 +52,7 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def run(self) -> int:
+        install_langid_cache()  # also when the daemon runs without the CLI (tests, embedding)
         lock = DaemonLock(self.store.sqlite_file) if self.store.sqlite_file else None
         if lock:
             lock.acquire()  # raises StorageError with the other daemon's pid

@@ -25,7 +25,7 @@ SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).parent / "fixtures"
 MONITOR = str(Path(sys.executable).with_name("monitor"))
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
-# The uncompressed language-model copy (monitor/langid_cache.py) goes under the checkout, not the
+# The uncompressed language-model copy (monitor/mentions/langid_cache.py) goes under the checkout, not the
 # user's ~/.cache; subprocesses (the CLI, pool workers) inherit this.
 os.environ.setdefault("MONITOR_CACHE_DIR", str(ROOT / ".pytest_cache" / "monitor-cache"))
 

@@ -129,6 +129,9 @@ def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
 
 def run_main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status: one line on stderr for every user mistake."""
+    from monitor.mentions.langid_cache import install as install_langid_cache
+
+    install_langid_cache()  # the language model through its uncompressed copy, for every command
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     try:
         rv = cli.main(args=argv, prog_name="monitor", standalone_mode=False)

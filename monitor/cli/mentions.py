@@ -22,7 +22,7 @@ from monitor.cli.options import format_option, open_out, time_option
 @pass_app
 def poll(app: App, brand: str | None, source: str | None) -> int:
     """Run every poll job once and exit; exit status 1 if any source failed (the others' data is kept)."""
-    from monitor.pipeline import Poller
+    from monitor.mentions.pipeline import Poller
 
     poller = Poller(app.settings, app.store)
     jobs = poller.jobs(brand, source)
@@ -89,15 +89,15 @@ def import_(
     workers: int | None,
 ) -> int:
     """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
-    from monitor.scoring_pool import POOL_MIN_BYTES, BatchScorer, start_fork_server
+    from monitor.mentions.scoring_pool import POOL_MIN_BYTES, BatchScorer, start_fork_server
 
     scorer = BatchScorer(workers=workers)
     with contextlib.suppress(OSError):  # a missing file is reported by import_file, in its words
         if scorer.workers >= 2 and file.stat().st_size >= POOL_MIN_BYTES:
             start_fork_server()  # loads the workers' model while this process loads the rest
 
-    from monitor.importer import import_file
-    from monitor.pipeline import Ingestor
+    from monitor.mentions.importer import import_file
+    from monitor.mentions.pipeline import Ingestor
 
     stop = threading.Event()
 
@@ -151,7 +151,7 @@ def import_(
 @click.option("--strict", is_flag=True, help="stop at the first bad row instead of skipping it")
 def score(file: Path, output: Path | None, fmt: str | None, strict: bool) -> int:
     """Score a CSV/JSONL of texts (`id`, `text`, optional `lang`) without storing; JSONL out."""
-    from monitor.scoring import score_file
+    from monitor.mentions.scoring import score_file
 
     with open_out(output) as out:
         summary = score_file(file, out, fmt=fmt, strict=strict)  # type: ignore[arg-type]
@@ -182,7 +182,7 @@ def export_mentions(
     app: App, fmt: str, brand: str | None, since: str | None, until: str | None, output: Path | None
 ) -> int:
     """Export stored mentions with their scores (the import columns plus source_name and scores)."""
-    from monitor.export import write_csv, write_jsonl
+    from monitor.mentions.export import write_csv, write_jsonl
 
     if brand:
         app.settings.brand(brand)

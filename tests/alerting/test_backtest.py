@@ -18,6 +18,7 @@ from monitor.clock import FixedClock
 from monitor.storage.store import Store
 from tests.alerting.test_series import mention
 from tests.conftest import ROOT, Env
+from tests.support.rows import insert_dicts
 
 FIVE_MIN = timedelta(minutes=5)
 START = datetime(2015, 3, 2, 0, 2, 53)  # naive: UTC, written like NAB's files
@@ -150,7 +151,7 @@ def history(seed: int = 5) -> list[dict]:
 
 
 def test_store_backtest_on_both_databases(store: Store) -> None:
-    store.store_mentions(history(), now=NOW)
+    insert_dicts(store, history(), now=NOW)
     params = SpikeParams()
     kw = {"days": 10, "bucket": timedelta(hours=1), "params": params, "tz": ZoneInfo("Europe/Istanbul")}
     alerts, buckets = backtest_store(store, "acme", "negative_spike", clock=FixedClock(NOW), **kw)
@@ -171,7 +172,7 @@ def test_store_backtest_on_both_databases(store: Store) -> None:
 def test_store_backtest_cli(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     store = env.store()
     try:
-        store.store_mentions(history(), now=NOW)
+        insert_dicts(store, history(), now=NOW)
     finally:
         store.close()
     args = ["backtest", "--brand", "acme", "--rule", "negative_spike", "--days", "10"]

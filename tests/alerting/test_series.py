@@ -9,6 +9,7 @@ import pytest
 
 from monitor.alerting.series import bucket_counts, bucket_index, floor_time
 from monitor.storage.store import Store
+from tests.support.rows import insert_dicts
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -53,7 +54,7 @@ def test_counts_per_bucket_zero_filled_and_half_open(store: Store) -> None:
         # the same instant written in another offset is the same bucket
         mention("h", datetime(2026, 11, 4, 12, 15, tzinfo=timezone(timedelta(hours=3))), label="negative"),
     ]
-    store.store_mentions(rows, now=NOW)
+    insert_dicts(store, rows, now=NOW)
     got = bucket_counts(store, "acme", start=t0, end=t0 + timedelta(hours=3), bucket=timedelta(hours=1))
     assert list(got.index) == [t0, t0 + timedelta(hours=1), t0 + timedelta(hours=2)]
     assert str(got.index.tz) == "UTC"
@@ -63,7 +64,7 @@ def test_counts_per_bucket_zero_filled_and_half_open(store: Store) -> None:
 
 def test_buckets_aligned_to_the_epoch_not_to_start(store: Store) -> None:
     t = datetime(2026, 11, 4, 9, 7, tzinfo=UTC)
-    store.store_mentions([mention("a", t), mention("b", t + timedelta(minutes=8))], now=NOW)
+    insert_dicts(store, [mention("a", t), mention("b", t + timedelta(minutes=8))], now=NOW)
     got = bucket_counts(store, "acme", start=t, end=t + timedelta(minutes=30), bucket=timedelta(minutes=15))
     assert list(got.index) == [
         datetime(2026, 11, 4, 9, 0, tzinfo=UTC),
@@ -75,7 +76,8 @@ def test_buckets_aligned_to_the_epoch_not_to_start(store: Store) -> None:
 
 def test_day_buckets_are_utc_days(store: Store) -> None:
     # 23:30 UTC and 00:30 UTC the next day: two different UTC days whatever the local zone
-    store.store_mentions(
+    insert_dicts(
+        store,
         [
             mention("a", datetime(2026, 11, 4, 23, 30, tzinfo=UTC)),
             mention("b", datetime(2026, 11, 5, 0, 30, tzinfo=UTC)),
@@ -105,7 +107,7 @@ def test_many_mentions_counted_by_the_database(store: Store) -> None:
         mention(str(i), t0 + timedelta(minutes=7 * i), label="negative" if i % 3 == 0 else "positive")
         for i in range(2000)
     ]
-    store.store_mentions(rows, now=NOW)
+    insert_dicts(store, rows, now=NOW)
     end = t0 + timedelta(minutes=7 * 2000)
     got = bucket_counts(store, "acme", start=t0, end=end, bucket=timedelta(hours=1))
     expected = pd.Series(1, index=[floor_time(r["created_at"], timedelta(hours=1)) for r in rows])

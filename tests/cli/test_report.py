@@ -14,6 +14,7 @@ from monitor.clock import FixedClock
 from monitor.report.week import IsoWeek
 from tests.conftest import Env
 from tests.report.test_data import mention
+from tests.support.rows import insert_dicts
 
 ALL = ("html", "md", "csv", "json")
 
@@ -49,7 +50,7 @@ def test_formats_brand_and_the_default_output_folder(
 ) -> None:
     monkeypatch.setattr(cli_report, "CLOCK", FixedClock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC)))
     store = env.store()
-    store.store_mentions(
+    insert_dicts(store,
         [mention("a1", "acme", datetime(2026, 11, 17, 9, tzinfo=UTC), "positive"),
          mention("g1", "globex", datetime(2026, 11, 18, 9, tzinfo=UTC), "negative")],
         now=datetime(2026, 11, 20, tzinfo=UTC),

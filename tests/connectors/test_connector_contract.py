@@ -11,7 +11,7 @@ from connectors.errors import ConnectorError
 from connectors.types import BrandQuery, Mention
 from monitor.clock import FixedClock
 from monitor.config import load_settings
-from monitor.pipeline import Poller
+from monitor.mentions.pipeline import Poller
 from tests.conftest import Env
 from tests.support.contract import T0, Case, all_cases
 

@@ -36,7 +36,7 @@ from connectors.youtube.mapping import Cursor, seconds_until_quota_reset
 from monitor.clock import FixedClock
 from monitor.config import load_settings
 from monitor.logs import RedactSecrets
-from monitor.pipeline import Poller
+from monitor.mentions.pipeline import Poller
 from tests.conftest import Env, shared_path
 from tests.support.replay import Replay
 

@@ -27,6 +27,7 @@ from monitor.storage import schema
 from monitor.storage.store import Store
 from tests.conftest import ROOT, Env
 from tests.report.test_data import NOW, WEEK, planted_rows
+from tests.support.rows import insert_dicts
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +82,7 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 def report_html(env: Env, sqlite_store: Store) -> Path:
     env.write(brands='[[brands]]\nname = "acme"\nquery = "acme"\ndisplay_name = "Acme"\n\n'
               '[[brands]]\nname = "globex"\nquery = "globex"\n')  # fmt: skip
-    sqlite_store.store_mentions(planted_rows(), now=NOW)
+    insert_dicts(sqlite_store, planted_rows(), now=NOW)
     with sqlite_store.atomic() as conn:
         conn.execute(
             sa.insert(schema.index_snapshots),

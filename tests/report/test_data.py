@@ -24,6 +24,7 @@ from monitor.report.write import write_report
 from monitor.storage import schema
 from monitor.storage.store import Store
 from tests.conftest import Env
+from tests.support.rows import insert_dicts
 
 TZ = ZoneInfo("Europe/Istanbul")
 WEEK = IsoWeek(2026, 47)
@@ -267,7 +268,7 @@ def report_json(settings: Settings, store: Store, out: Path, brand: str | None =
 
 def test_a_week_of_known_data_gives_the_expected_numbers(store: Store, env: Env) -> None:
     rows = planted_rows()
-    store.store_mentions(rows, now=NOW)
+    insert_dicts(store, rows, now=NOW)
     plant_extras(store)
     exp = expected(rows)
     doc = report_json(settings_for(env), store, env.dir / "out")
@@ -352,7 +353,7 @@ def test_a_week_of_known_data_gives_the_expected_numbers(store: Store, env: Env)
 
 def test_one_brand_report_still_counts_every_brand_in_share_of_voice(store: Store, env: Env) -> None:
     rows = planted_rows(seed=3)
-    store.store_mentions(rows, now=NOW)
+    insert_dicts(store, rows, now=NOW)
     exp = expected(rows)
     doc = report_json(settings_for(env), store, env.dir / "out", brand="globex")
     assert [s["brand"] for s in doc["sections"]] == ["globex"]
@@ -366,7 +367,7 @@ def test_one_brand_report_still_counts_every_brand_in_share_of_voice(store: Stor
 
 
 def test_previous_week_without_mentions_has_no_change_percentage(store: Store, env: Env) -> None:
-    store.store_mentions([mention("a", "acme", START + timedelta(hours=1), "positive")], now=NOW)
+    insert_dicts(store, [mention("a", "acme", START + timedelta(hours=1), "positive")], now=NOW)
     doc = report_json(settings_for(env), store, env.dir / "out")
     acme = doc["sections"][0]
     assert (acme["mentions"], acme["previous_mentions"], acme["change"], acme["change_pct"]) == (

@@ -24,6 +24,7 @@ from monitor.storage import schema
 from monitor.storage.store import Store
 from tests.conftest import Env
 from tests.report.test_data import mention
+from tests.support.rows import insert_dicts
 
 IST = ZoneInfo("Europe/Istanbul")
 # Monday 2026-11-23 08:00 in Istanbul (UTC+3): the default schedule's run for week 47.
@@ -45,7 +46,7 @@ def runs(store: Store) -> list[sa.RowMapping]:
 
 def plant_week(store: Store) -> None:
     start = datetime(2026, 11, 15, 21, 0, tzinfo=UTC)  # W47 starts (Istanbul)
-    store.store_mentions(
+    insert_dicts(store,
         [mention(f"m{i}", "acme", start + timedelta(hours=5 * i), "negative" if i % 3 else "positive")
          for i in range(20)],
         now=start,

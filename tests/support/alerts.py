@@ -19,6 +19,7 @@ from monitor.clock import FixedClock
 from monitor.config import Settings, load_settings
 from monitor.storage.store import Store
 from tests.conftest import settings_text
+from tests.support.rows import insert_dicts
 
 T0 = datetime(2026, 11, 10, tzinfo=UTC)  # a Tuesday; the tests' "now" starts near here
 HOOK_ENV = "MONITOR_TEST_HOOK_URL"
@@ -168,7 +169,7 @@ class Harness:
     def insert(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
         for start in range(0, len(rows), 500):
-            self.store.store_mentions(rows[start : start + 500], now=self.clock.now())
+            insert_dicts(self.store, rows[start : start + 500], now=self.clock.now())
 
     def polled(self, *names: str, error: str | None = None) -> None:
         """Record a poll of these sources (default: all) at the clock's time."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from analysis.sentiment.evidence import combine, has_text
+from analysis.sentiment.evidence import has_text, stored_score
 from analysis.sentiment.stage import SentimentStage
 from connectors.errors import InputError
 from connectors.records import FileFormat, read_records
@@ -64,7 +64,7 @@ def score_file(
         text = fields["text"]
         result = stage.score(text, lang) if has_text(text) else None
         # The same rule as stored mentions: stars decide only when the text cannot be scored.
-        s = combine(result.score if result else None, rating).score
+        s = stored_score(result.score if result else None, rating)
         lang = result.lang if result else lang
         out.write(
             json.dumps(

@@ -6,7 +6,8 @@ server, where it is time `monitor import` waits with a core idle (docs/sentiment
 time goes"). The copy holds exactly the arrays `analysis.language.bundled.bundled_model` returns,
 already restricted to the configured languages, uncompressed (an .npz of about 47 MB), so a load is
 a plain read of about a tenth of a second. It lives here, not in `analysis` (which does no I/O):
-`install()` makes it the detector's model loader, and importing `monitor` installs it.
+`install()` makes it the detector's model loader; the composition roots call it (the CLI's
+`run_main`, the daemon, the scoring pool's fork server and workers), never an import.
 
 It is derived data, never downloaded: it is made from the installed package's own file on first
 use, named by a digest of what it was made from (py3langid's version, the model file's size and
@@ -83,7 +84,7 @@ def cached_model(languages: tuple[str, ...] | None) -> Model:
 
 
 def install() -> None:
-    """Make the detector load its model through the cached copy (`monitor/__init__.py` does)."""
+    """Make the detector load its model through the cached copy (idempotent)."""
     use_model_loader(cached_model)
 
 

@@ -1,19 +1,17 @@
-"""The pipeline: fetch -> match brand query -> dedupe -> language -> sentiment -> store.
+"""Polling: fetch -> the steps (match brand query, dedupe, skip stored, score) -> store.
 
-`Ingestor` is the part shared by polling and `monitor import`; `Poller` runs one poll job
-(a source for a brand) and keeps connector health.
+`Ingestor` stores a page of mentions through monitor/mentions/steps.py, the steps `monitor import`
+runs on its chunks too; `Poller` runs one poll job (a source for a brand) and keeps connector health.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from analysis.sentiment.evidence import has_text
 from analysis.sentiment.lexicon import LexiconOverrides
 from analysis.sentiment.stage import SentimentStage
 from connectors import registry
@@ -22,8 +20,9 @@ from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
-from monitor.import_chunks import NO_OVERRIDES, mention_values, text_for_scoring
-from monitor.scoring_pool import BatchScorer, stage_for_lexicon
+from monitor.mentions.rows import unscored_row
+from monitor.mentions.scoring_pool import BatchScorer, stage_for_lexicon
+from monitor.mentions.steps import BrandRule, Candidate, prepare
 from monitor.storage.store import CursorUpdate, Store
 
 log = logging.getLogger(__name__)
@@ -65,41 +64,25 @@ class Ingestor:
     def ingest(
         self, mentions: Sequence[Mention], *, query: Query | None = None, cursor: CursorUpdate | None = None
     ) -> BatchResult:
-        result = BatchResult()
-        unique: dict[tuple[str, str, str], Mention] = {}
-        for m in mentions:
-            if (
-                query is not None
-                and not m.brand_assigned
-                and not query.matches(m.text, title=m.title, author=m.author, source=m.source, lang=m.lang)
-            ):
-                result.unmatched += 1
-                continue
-            if m.key in unique:
-                result.duplicates += 1
-                continue
-            unique[m.key] = m
-        # Mentions already stored are not scored again (re-imports and overlapping polls are cheap).
-        by_stream: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for source, native_id, brand in unique:
-            by_stream[(source, brand)].append(native_id)
-        for (source, brand), ids in by_stream.items():
-            for native_id in self.store.existing_native_ids(source, brand, ids):
-                del unique[(source, native_id, brand)]
-                result.duplicates += 1
+        """Store a page of mentions and move `cursor`, atomically. A mention is checked against
+        `query` (its brand's) unless its source assigned the brand."""
         now = self.clock.now()
-        kept = list(unique.values())
-        texts = [text_for_scoring(m) for m in kept]
-        with_text = [i for i, text in enumerate(texts) if has_text(text)]
-        scored = self.scorer.score_many(
-            [(texts[i], kept[i].lang, self.lexicons.get(kept[i].brand, NO_OVERRIDES)) for i in with_text]
+        candidates: list[Candidate] = []
+        for m in mentions:
+            rules = () if query is None or m.brand_assigned else (BrandRule(m.brand, query),)
+            candidates.append((unscored_row(m, now), rules))
+        prepared = prepare(
+            candidates,
+            existing=self.store.existing_native_ids,
+            scorer_for=self.scorer.stages.scorer_for,
+            lexicons=self.lexicons,
         )
-        by_index = dict(zip(with_text, scored, strict=True))
-        values = [mention_values(m, by_index.get(i), now) for i, m in enumerate(kept)]
-        stored = self.store.store_mention_values(values, cursor, now=now)
-        result.stored += stored.inserted
-        result.duplicates += stored.duplicates  # a concurrent writer got there first
-        return result
+        stored = self.store.insert_mentions(prepared.rows, cursor, now=now)
+        return BatchResult(
+            stored=stored.inserted,
+            duplicates=prepared.duplicates + stored.duplicates,  # stored.: a concurrent writer was first
+            unmatched=prepared.unmatched,
+        )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Run inside a scoring-pool worker by tests/test_import.py: what the worker has loaded.
+"""Run inside a scoring-pool worker by tests/mentions/test_import.py: what the worker has loaded.
 
 Its own module, importing nothing, so that unpickling this function in a worker does not itself
 import what the test checks the worker did not import.

@@ -1,4 +1,4 @@
-"""Scoring many texts: in-process for small batches, on a process pool for large ones.
+"""The scorers: one per brand lexicon in this process, and on a process pool for `monitor import`.
 
 Scoring is the hot path of backfills and VADER is pure Python, so both cores only help through
 processes. The pool uses the "forkserver" start method: forking a process that runs threads (the
@@ -6,10 +6,10 @@ daemon's scheduler, the HTTP clients) can copy a held lock into the child and de
 forkserver children are forked from a clean single-threaded server instead. Workers ignore SIGINT and
 SIGTERM: a Ctrl-C or a service stop reaches the whole process group, and it is the parent that
 decides to finish the batch in hand, commit it and shut the pool down, not the workers dying
-mid-batch. Identical texts are scored once (VADER is deterministic).
+mid-batch. A text seen recently is not scored again (the scorers are deterministic).
 
 Starting workers cheaply matters as much as scoring fast (docs/sentiment.md, "Throughput and
-memory"). The fork server preloads the language model (monitor/scoring_preload.py) before it forks
+memory"). The fork server preloads the language model (monitor/mentions/scoring_preload.py) before it forks
 any worker: each worker starts warm instead of spending most of a second decompressing its own copy,
 and the model's arrays are shared between the workers (copy-on-write) instead of held once per
 worker. And the workers do not re-import the parent's main script, which multiprocessing does by
@@ -30,17 +30,17 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 
 from analysis.language.bundled import BundledDetector
 from analysis.sentiment.lexicon import LexiconOverrides
-from analysis.sentiment.stage import Score, Scored, SentimentStage
+from analysis.sentiment.stage import Scored, SentimentStage
+from monitor.mentions.langid_cache import install as install_langid_cache
+from monitor.mentions.steps import ScoreFn
 
-Item = tuple[str, str | None, LexiconOverrides]  # (text, stated language, the brand's lexicon)
 StageFactory = Callable[[LexiconOverrides], SentimentStage]
-_Row = tuple[float | None, float | None, float | None, float | None, str, str | None]
 
 
 def stage_for_lexicon(lexicon: LexiconOverrides) -> SentimentStage:
@@ -48,33 +48,22 @@ def stage_for_lexicon(lexicon: LexiconOverrides) -> SentimentStage:
     return SentimentStage(lexicon=lexicon)
 
 
-class _Stages:
-    """One SentimentStage per brand lexicon, built on first use."""
+class Stages:
+    """One SentimentStage per brand lexicon, built on first use, each behind a cache of recent texts."""
 
     def __init__(self, factory: StageFactory, cache_size: int = 20_000) -> None:
         self.factory = factory
-        self.stages: dict[LexiconOverrides, SentimentStage] = {}
         self.cache_size = cache_size
         self._cached: dict[LexiconOverrides, _CachedStage] = {}
 
-    def score(self, item: Item) -> Scored:
-        text, lang, lexicon = item
-        stage = self.stages.get(lexicon)
-        if stage is None:
-            stage = self.stages[lexicon] = self.factory(lexicon)
-        return stage.score(text, lang)
-
-    def scorer_for(self, lexicon: LexiconOverrides) -> Callable[[str, str | None], Scored]:
-        """`score` for one brand lexicon as a function of (text, stated language), reusing the
+    def scorer_for(self, lexicon: LexiconOverrides) -> ScoreFn:
+        """Scoring for one brand lexicon as a function of (text, stated language), reusing the
         result for a text seen recently (the scorers are deterministic). Looked up once per batch
         and brand rather than per text: hashing the lexicon per row showed in the profile. Bounded:
         a stream seldom repeats old texts, and a worker must not grow with the file."""
         scorer = self._cached.get(lexicon)
         if scorer is None:
-            stage = self.stages.get(lexicon)
-            if stage is None:
-                stage = self.stages[lexicon] = self.factory(lexicon)
-            scorer = self._cached[lexicon] = _CachedStage(stage, self.cache_size)
+            scorer = self._cached[lexicon] = _CachedStage(self.factory(lexicon), self.cache_size)
         return scorer
 
 
@@ -96,15 +85,15 @@ class _CachedStage:
         return hit
 
 
-_WORKER: _Stages | None = None
+_WORKER: Stages | None = None
 # Below this file size `monitor import` scores in-process: starting the pool (a fork server and one
 # worker per core) costs about a second, more than scoring ~10,000 rows in-process takes.
 POOL_MIN_BYTES = 2_000_000
 # Module names the fork server imports before forking workers (see the module docstring).
-FORKSERVER_PRELOAD = ["monitor.scoring_preload"]
+FORKSERVER_PRELOAD = ["monitor.mentions.scoring_preload"]
 
 
-def worker_stages() -> _Stages:
+def worker_stages() -> Stages:
     """The scoring stages of this worker process (set up by the pool's initializer)."""
     if _WORKER is None:
         raise RuntimeError("not in a scoring worker (the pool's initializer did not run)")
@@ -177,76 +166,24 @@ def _init_worker(factory: StageFactory, parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if parent_pid is not None:
         threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    install_langid_cache()  # done already when the fork server preloaded the model
     global _WORKER
-    _WORKER = _Stages(factory)
-    _WORKER.score(("warm up", "en", LexiconOverrides()))  # load the models once per worker, not per task
+    _WORKER = Stages(factory)
+    _WORKER.scorer_for(LexiconOverrides())("warm up", "en")  # load the models once per worker, not per task
     BundledDetector().load()  # a no-op when the fork server preloaded it
 
 
-def _score_chunk(items: Sequence[Item]) -> list[_Row]:
-    assert _WORKER is not None, "worker not initialised"
-    out: list[_Row] = []
-    for item in items:
-        r = _WORKER.score(item)
-        s = r.score
-        out.append((s.compound, s.pos, s.neu, s.neg, s.label, r.lang))  # plain tuples pickle fastest
-    return out
-
-
-def _from_row(row: _Row) -> Scored:
-    compound, pos, neu, neg, label, lang = row
-    return Scored(Score(compound, pos, neu, neg, label), lang)
-
-
 class BatchScorer:
-    """Scores batches of (text, lang); uses a process pool once a batch is worth it."""
+    """The scorers of this process (`stages`), and the process pool for `monitor import` (`executor`)."""
 
-    def __init__(
-        self,
-        factory: StageFactory = stage_for_lexicon,
-        *,
-        workers: int | None = None,
-        min_batch: int = 500,
-        chunk: int = 250,
-        cache_size: int = 200_000,
-    ) -> None:
+    def __init__(self, factory: StageFactory = stage_for_lexicon, *, workers: int | None = None) -> None:
         self.factory = factory
-        self.stages = _Stages(factory)
+        self.stages = Stages(factory)
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
-        self.min_batch = min_batch
-        self.chunk = chunk
-        self.cache_size = cache_size
-        self._cache: dict[Item, Scored] = {}
         self._pool: ProcessPoolExecutor | None = None
 
-    def score_many(self, items: Sequence[Item]) -> list[Scored]:
-        results: list[Scored | None] = [self._cache.get(item) for item in items]
-        todo = list(dict.fromkeys(item for item, r in zip(items, results, strict=True) if r is None))
-        if todo:
-            fresh = self._score_uncached(todo)
-            if len(self._cache) + len(fresh) > self.cache_size:
-                self._cache.clear()  # bounded memory; a stream rarely repeats old texts anyway
-            self._cache.update(fresh)
-            results = [r if r is not None else fresh[item] for item, r in zip(items, results, strict=True)]
-        return results  # type: ignore[return-value]
-
-    def _score_uncached(self, todo: list[Item]) -> dict[Item, Scored]:
-        if self.workers < 2 or len(todo) < self.min_batch:
-            return {item: self.stages.score(item) for item in todo}
-        pool = self._ensure_pool()
-        chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
-        fresh: dict[Item, Scored] = {}
-        for chunk, rows in zip(chunks, pool.map(_score_chunk, chunks), strict=True):
-            for item, row in zip(chunk, rows, strict=True):
-                fresh[item] = _from_row(row)
-        return fresh
-
     def executor(self) -> ProcessPoolExecutor:
-        """The process pool (started on first use), for work other than `score_many` such as
-        `monitor import`'s chunks; its workers have `worker_stages()` set up."""
-        return self._ensure_pool()
-
-    def _ensure_pool(self) -> ProcessPoolExecutor:
+        """The process pool (started on first use); its workers have `worker_stages()` set up."""
         if self._pool is None:
             start_fork_server()
             with _signals_ignored(), _main_module_hidden():

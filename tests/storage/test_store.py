@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from monitor.storage import schema
 from monitor.storage.store import CursorUpdate, Store
+from tests.support.rows import insert_dicts
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -51,44 +52,44 @@ def row(
 
 
 def test_insert_is_idempotent_on_source_native_id_brand(store: Store) -> None:
-    first = store.store_mentions([row("1"), row("2")], now=NOW)
-    again = store.store_mentions([row("1"), row("2"), row("3")], now=NOW)
+    first = insert_dicts(store, [row("1"), row("2")], now=NOW)
+    again = insert_dicts(store, [row("1"), row("2"), row("3")], now=NOW)
     assert (first.inserted, first.duplicates) == (2, 0)
     assert (again.inserted, again.duplicates) == (1, 2)
     assert store.count_mentions() == 3
 
 
 def test_same_post_for_two_brands_is_two_mentions_but_two_sources_names_one(store: Store) -> None:
-    store.store_mentions([row("1", brand="acme"), row("1", brand="globex")], now=NOW)
+    insert_dicts(store, [row("1", brand="acme"), row("1", brand="globex")], now=NOW)
     # A second configured source seeing the same post (same platform, id, brand) stores nothing.
-    result = store.store_mentions([row("1", brand="acme", source_name="other-source")], now=NOW)
+    result = insert_dicts(store, [row("1", brand="acme", source_name="other-source")], now=NOW)
     assert result.inserted == 0
     assert store.count_mentions("acme") == 1
     assert store.count_mentions("globex") == 1
 
 
 def test_mentions_and_cursor_commit_together(store: Store) -> None:
-    store.store_mentions([row("1")], CursorUpdate("src", "acme", "c1"), now=NOW)
+    insert_dicts(store, [row("1")], CursorUpdate("src", "acme", "c1"), now=NOW)
     assert store.get_cursor("src", "acme") == "c1"
     # A batch that fails halfway (a NOT NULL violation in its second row) stores neither its
     # first row nor the new cursor.
     with pytest.raises(sa.exc.IntegrityError):
-        store.store_mentions([row("2"), row("3", text=None)], CursorUpdate("src", "acme", "c2"), now=NOW)
+        insert_dicts(store, [row("2"), row("3", text=None)], CursorUpdate("src", "acme", "c2"), now=NOW)
     assert store.get_cursor("src", "acme") == "c1"
     assert store.count_mentions() == 1
 
 
 def test_cursor_is_per_source_and_brand(store: Store) -> None:
-    store.store_mentions([], CursorUpdate("src", "acme", "a"), now=NOW)
-    store.store_mentions([], CursorUpdate("src", "globex", "g"), now=NOW)
-    store.store_mentions([], CursorUpdate("src", "acme", "a2"), now=NOW)
+    insert_dicts(store, [], CursorUpdate("src", "acme", "a"), now=NOW)
+    insert_dicts(store, [], CursorUpdate("src", "globex", "g"), now=NOW)
+    insert_dicts(store, [], CursorUpdate("src", "acme", "a2"), now=NOW)
     assert (store.get_cursor("src", "acme"), store.get_cursor("src", "globex")) == ("a2", "g")
     assert store.get_cursor("other", "acme") is None
 
 
 def test_times_round_trip_as_aware_utc(store: Store) -> None:
     istanbul = timezone(timedelta(hours=3))
-    store.store_mentions([row("1", created=datetime(2026, 11, 4, 12, 0, tzinfo=istanbul))], now=NOW)
+    insert_dicts(store, [row("1", created=datetime(2026, 11, 4, 12, 0, tzinfo=istanbul))], now=NOW)
     (m,) = list(store.iter_mentions())
     assert m["created_at"] == datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
     assert m["created_at"].utcoffset() == timedelta(0)
@@ -96,12 +97,12 @@ def test_times_round_trip_as_aware_utc(store: Store) -> None:
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
-        store.store_mentions([row("1", created=datetime(2026, 11, 4, 12, 0))], now=NOW)
+        insert_dicts(store, [row("1", created=datetime(2026, 11, 4, 12, 0))], now=NOW)
 
 
 def test_iter_mentions_streams_in_time_order_across_pages(store: Store) -> None:
     rows = [row(str(i), created=NOW - timedelta(minutes=i % 7, seconds=i)) for i in range(53)]
-    store.store_mentions(rows, now=NOW)
+    insert_dicts(store, rows, now=NOW)
     got = list(store.iter_mentions(batch=10))
     assert len(got) == 53
     keys = [(m["created_at"], m["id"]) for m in got]
@@ -113,12 +114,12 @@ def test_iter_mentions_streams_in_time_order_across_pages(store: Store) -> None:
 
 
 def test_existing_native_ids(store: Store) -> None:
-    store.store_mentions([row("1"), row("2", brand="globex")], now=NOW)
+    insert_dicts(store, [row("1"), row("2", brand="globex")], now=NOW)
     assert store.existing_native_ids("x", "acme", ["1", "2", "3"]) == {"1"}
 
 
 def test_json_columns_keep_structure(store: Store) -> None:
-    store.store_mentions([row("1", raw={"a": [1, 2, {"b": "ü"}]}, extra={"app_version": "4.2"})], now=NOW)
+    insert_dicts(store, [row("1", raw={"a": [1, 2, {"b": "ü"}]}, extra={"app_version": "4.2"})], now=NOW)
     (m,) = list(store.iter_mentions())
     assert m["raw"] == {"a": [1, 2, {"b": "ü"}]}
     assert m["extra"] == {"app_version": "4.2"}
@@ -141,7 +142,7 @@ def test_health_model_counts_consecutive_failures_and_resets(store: Store) -> No
 
 
 def test_mention_counts_group_by_brand_source_label(store: Store) -> None:
-    store.store_mentions([row("1"), row("2", label="negative"), row("3", source="reddit")], now=NOW)
+    insert_dicts(store, [row("1"), row("2", label="negative"), row("3", source="reddit")], now=NOW)
     counts = {(r["brand"], r["source"], r["label"]): r["n"] for r in store.mention_counts()}
     assert counts == {
         ("acme", "x", "positive"): 1,
@@ -158,7 +159,7 @@ def test_schema_tables_exist(store: Store) -> None:
 def test_sqlite_fast_path_stores_what_sqlalchemy_would(sqlite_store: Store) -> None:
     """The bulk insert bypasses SQLAlchemy's bind processing: stored bytes must not differ."""
     when = datetime(2026, 11, 4, 9, 5, 7, 1234, tzinfo=UTC)
-    sqlite_store.store_mentions([row("fast", created=when, raw={"a": 1}, extra=None)], now=NOW)
+    insert_dicts(sqlite_store, [row("fast", created=when, raw={"a": 1}, extra=None)], now=NOW)
     with sqlite_store.engine.begin() as conn:
         conn.execute(sa.insert(schema.mentions).values(row("slow", created=when, raw={"a": 1}, extra=None)))
         stored = {

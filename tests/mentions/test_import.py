@@ -234,9 +234,9 @@ def _table(db: Path) -> list[tuple]:
 
 def test_pool_and_in_process_imports_store_the_same_rows(env: Env, tmp_path: Path) -> None:
     from monitor.config import load_settings
-    from monitor.importer import import_file
-    from monitor.pipeline import Ingestor
-    from monitor.scoring_pool import BatchScorer
+    from monitor.mentions.importer import import_file
+    from monitor.mentions.pipeline import Ingestor
+    from monitor.mentions.scoring_pool import BatchScorer
     from monitor.storage.store import Store
 
     f = _mixed_rows(env.dir / "mixed.jsonl", 3000)
@@ -267,8 +267,8 @@ def test_pool_and_in_process_imports_store_the_same_rows(env: Env, tmp_path: Pat
 def test_pool_workers_start_light(tmp_path: Path) -> None:
     """Workers do not re-import the parent's main script (for `monitor` the whole CLI) and, on
     SQLite, never import SQLAlchemy or pandas."""
-    from monitor.scoring_pool import BatchScorer
-    from tests.pool_probe import worker_facts
+    from monitor.mentions.scoring_pool import BatchScorer
+    from tests.support.pool_probe import worker_facts
 
     scorer = BatchScorer(workers=2)
     try:
@@ -321,9 +321,9 @@ def test_pool_processes_exit_when_the_import_is_killed(env: Env) -> None:
 def test_strict_on_the_pool_stores_every_row_before_the_bad_one(env: Env, tmp_path: Path) -> None:
     from connectors.errors import InputError
     from monitor.config import load_settings
-    from monitor.importer import import_file
-    from monitor.pipeline import Ingestor
-    from monitor.scoring_pool import BatchScorer
+    from monitor.mentions.importer import import_file
+    from monitor.mentions.pipeline import Ingestor
+    from monitor.mentions.scoring_pool import BatchScorer
     from monitor.storage.store import Store
 
     f = env.dir / "m.jsonl"

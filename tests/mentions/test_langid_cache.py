@@ -1,4 +1,4 @@
-"""The uncompressed copy of py3langid's bundled model (monitor/langid_cache.py): the same model,
+"""The uncompressed copy of py3langid's bundled model (monitor/mentions/langid_cache.py): the same model,
 read instead of decompressed, and never a reason for detection to fail."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from analysis.language import bundled as langdetect
 from analysis.language.bundled import LANGUAGES, bundled_model, clean
-from monitor import langid_cache
+from monitor.mentions import langid_cache
 from tests.analysis.test_language_detection import _corpus
 
 
@@ -83,19 +83,22 @@ def test_no_usable_directory_means_no_copy_and_no_failure(tmp_path: Path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_monitor_processes_load_the_model_through_the_copy(tmp_path: Path) -> None:
-    """Importing `monitor` installs the cached loader; analysis alone reads the bundled file."""
+def test_the_cli_installs_the_copy_and_importing_monitor_does_not(tmp_path: Path) -> None:
+    """The composition roots install the cached loader (here the CLI's `run_main`); an import has
+    no such side effect, and analysis alone reads the bundled file."""
     import os
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    code = (
-        "import monitor\n"
+    detect = (
         "from analysis.language.bundled import BundledDetector\n"
         "assert BundledDetector().detect('Bu uygulamayı herkese tavsiye ederim.') == 'tr'\n"
     )
     env = {**os.environ, "MONITOR_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-c", "import monitor.mentions.pipeline\n" + detect], env=env, check=True)
+    assert not (tmp_path / "c").exists()
+    cli = "from monitor.cli import run_main\nassert run_main(['--version']) == 0\n"
+    subprocess.run([sys.executable, "-c", cli + detect], env=env, cwd=tmp_path, check=True)
     assert len(list((tmp_path / "c").glob("langid-*.npz"))) == 1

@@ -6,7 +6,7 @@ run again), and silent towards alerting: a backfill is history, and history neve
 
 How the work is split (docs/sentiment.md, "Throughput and memory"): this process cuts the file
 into chunks of `batch_size` rows and writes; everything per row (parsing, validation, brands,
-dedupe, language, scoring, encoding) happens in `monitor.import_chunks`, on the scoring pool's
+dedupe, language, scoring, packing) happens in `monitor.mentions.import_chunks`, on the scoring pool's
 worker processes for a large file, so both cores score while this one writes. A few chunks are in
 flight at once, so the writing of one batch overlaps the scoring of the next ones, and no more than
 a few, so memory stays flat. Chunks are written in file order, one transaction each.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from itertools import islice
@@ -26,18 +26,11 @@ from pathlib import Path
 from connectors.errors import InputError
 from connectors.records import FileFormat, detect_format, read_records
 from monitor.config import Settings
-from monitor.import_chunks import (
-    NO_OVERRIDES,
-    BrandRule,
-    Chunk,
-    ChunkResult,
-    ImportJob,
-    prepare_chunk,
-    run_in_worker,
-)
-from monitor.pipeline import Ingestor
+from monitor.mentions.import_chunks import Chunk, ChunkResult, ImportJob, prepare_chunk, run_in_worker
+from monitor.mentions.pipeline import Ingestor
+from monitor.mentions.scoring_pool import POOL_MIN_BYTES
+from monitor.mentions.steps import NO_OVERRIDES, BrandRule
 from monitor.progress import ByteProgress
-from monitor.scoring_pool import POOL_MIN_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +100,9 @@ def import_file(
     shared = store.dialect != "sqlite" or store.sqlite_file is not None
     if scorer.workers >= 2 and size >= pool_min_bytes and shared:
         # Enough chunks in flight that a slow commit (a WAL checkpoint's fsync) does not idle the pool.
-        results = _on_pool(scorer.executor(), job, chunks, in_flight=4 * scorer.workers + 4)
+        results: Generator[tuple[Chunk, ChunkResult]] = _on_pool(
+            scorer.executor(), job, chunks, in_flight=4 * scorer.workers + 4
+        )
     else:
         results = (
             (chunk, prepare_chunk(job, chunk, scorer.stages.scorer_for, store.existing_native_ids))
@@ -134,8 +129,8 @@ def _write(result: ChunkResult, chunk: Chunk, ingestor: Ingestor, summary: Impor
     for where, problem in result.rejected:
         log.warning("%s: %s (skipped)", where, problem)
     summary.rejected += len(result.rejected)
-    if result.batch.count:
-        stored = ingestor.store.store_column_batch(result.batch, now=chunk.now)
+    if result.batch is not None:
+        stored = ingestor.store.insert_mentions(result.batch, now=chunk.now)
         summary.stored += stored.inserted
         summary.duplicates += stored.duplicates  # a concurrent writer got there first
     if result.error is not None:
@@ -144,7 +139,7 @@ def _write(result: ChunkResult, chunk: Chunk, ingestor: Ingestor, summary: Impor
 
 def _on_pool(
     pool: Executor, job: ImportJob, chunks: Iterator[Chunk], *, in_flight: int
-) -> Iterator[tuple[Chunk, ChunkResult]]:
+) -> Generator[tuple[Chunk, ChunkResult]]:
     """Results in chunk order, with at most `in_flight` chunks submitted and not yet handed out."""
     pending: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
     try:

@@ -18,6 +18,7 @@ from monitor.storage import schema
 from monitor.storage.engine import MIGRATIONS_DIR, SCHEMA_HEAD, current_revision, make_engine, migrate
 from monitor.storage.store import Store
 from tests.conftest import FIXTURES, Env
+from tests.support.rows import insert_dicts
 
 
 def test_schema_head_constant_matches_newest_script() -> None:
@@ -50,7 +51,7 @@ def test_version_1_fixture_migrates_forward_keeping_its_data(tmp_path: Path) -> 
     # The unique key survived the table rebuild that SQLite's batch migration does.
     now = datetime(2026, 11, 1, tzinfo=UTC)
     dup = {k: rows[0][k] for k in rows[0] if k != "id"}
-    assert store.store_mentions([dup], now=now).inserted == 0
+    assert insert_dicts(store, [dup], now=now).inserted == 0
     store.close()
 
 

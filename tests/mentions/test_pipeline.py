@@ -14,7 +14,7 @@ from connectors.query import parse_query
 from connectors.types import Mention
 from monitor.clock import FixedClock
 from monitor.config import load_settings
-from monitor.pipeline import Ingestor, Poller
+from monitor.mentions.pipeline import Ingestor, Poller
 from monitor.storage.store import Store
 from tests.conftest import Env
 
