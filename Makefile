@@ -23,6 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy monitor connectors analysis
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -1,23 +1,86 @@
-"""The constructor every API connector shares.
+"""The template every API connector is built on (compare the Singer SDK's RESTStream).
 
-Each connector takes its SourceSpec plus the retry layer's injectables: the policy (attempts,
-backoff, time budget) and the sleep, clock and randomness the retry loop uses, which tests
-replace to run without waiting. They are taken once here; a connector does its own set-up in
-`setup()` and builds its HTTP clients with `http_client()` (or hands `retry_kwargs()` to a
-PolicyAdapter when a client library owns the session).
+It owns what the connectors share, so each source only says which requests to make and how a
+payload item becomes a Mention:
+
+- construction: the SourceSpec plus the retry loop's injectables (policy, sleep, clock, rng), taken
+  once; a connector does its own set-up in `setup()` and builds clients with `http_client()` (or
+  hands `retry_kwargs()` to a PolicyAdapter when a client library owns the session);
+- the incremental window: `overlap`, how far a resumed poll reaches back behind its cursor;
+- the cursor codec: cursors are JSON text (a bare id is a JSON number), written canonically, with
+  ONE policy for an unreadable one (`read_cursor`);
+- item skipping: `convert_items` turns a page's items into mentions, logging and counting the items
+  that are malformed (`MalformedItem`) instead of failing the poll;
+- page assembly: `PageEmitter` yields a Page only when it stores something or moves the cursor.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
-from connectors.http import HttpClient, HttpPolicy, utc_now
+from connectors.errors import MalformedItem
+from connectors.http.client import HttpClient
+from connectors.http.policy import HttpPolicy, policy_for, utc_now
 from connectors.spec import SourceSpec
-from connectors.transport import policy_for
+from connectors.types import Mention, Page
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+# What decoding a stored cursor may raise when it is not one of ours.
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+
+
+class CursorCodec(Generic[S]):
+    """A source's cursor state <-> the JSON text stored with each page.
+
+    `decode` turns parsed JSON into the state and raises (ValueError, TypeError, KeyError...) for
+    anything else; `encode` turns the state into JSON-able data, None for "nothing stored yet".
+    `empty` is the state of a first poll.
+    """
+
+    def __init__(self, decode: Callable[[Any], S], encode: Callable[[S], Any], *, empty: S) -> None:
+        self._decode = decode
+        self._encode = encode
+        self.empty = empty
+
+    def load(self, text: str | None) -> S | None:
+        """The state of a stored cursor; `empty` for none; None for an unreadable one."""
+        if not text:
+            return self.empty
+        try:
+            return self._decode(json.loads(text))
+        except _UNREADABLE:
+            return None
+
+    def dump(self, state: S) -> str | None:
+        data = self._encode(state)
+        return None if data is None else json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+class PageEmitter:
+    """Page assembly: a page is worth yielding when it has mentions, rejected items or reads, or
+    when it moves the cursor (compared with the last cursor stored)."""
+
+    def __init__(self, stored: str | None) -> None:
+        self.stored = stored
+
+    def page(
+        self, mentions: Iterable[Mention], cursor: str | None, rejected: int = 0, reads: int = 0
+    ) -> Page | None:
+        found = tuple(mentions)
+        if not (found or rejected or reads or cursor != self.stored):
+            return None
+        self.stored = cursor
+        return Page(found, cursor, rejected, reads)
 
 
 class ApiConnector:
@@ -33,6 +96,9 @@ class ApiConnector:
         self.spec = spec
         self.options: Any = spec.options
         self.policy = policy or policy_for(spec.timeout)
+        # The incremental window: a resumed poll reads this far back behind its cursor, so items the
+        # API indexes late are not missed; what comes back twice is dropped by the store's identity key.
+        self.overlap = timedelta(seconds=spec.overlap)
         self._sleep = sleep
         self._now = now
         self._rng = rng
@@ -50,3 +116,39 @@ class ApiConnector:
         return HttpClient(
             base_url, source=self.spec.name, policy=policy or self.policy, **self.retry_kwargs(), **extra
         )
+
+    # -- the template's shared steps ----------------------------------------------------------------
+
+    def read_cursor(self, since_cursor: str | None, codec: CursorCodec[S]) -> S:
+        """The stored cursor's state. An unreadable one is read as a first poll, with a warning:
+        the store's identity key keeps what was stored before from being stored twice."""
+        state = codec.load(since_cursor)
+        if state is None:
+            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+            return codec.empty
+        return state
+
+    def convert_items(
+        self,
+        items: Iterable[Any],
+        convert: Callable[[Any], T | None],
+        describe: Callable[[int, Any], str],
+        where: str | None = None,
+    ) -> tuple[list[T], int]:
+        """(converted, rejected) of one page's items. `convert` returns None for an item to leave
+        out silently and raises MalformedItem for one that cannot be read, which is logged as
+        "<where>: skipped <describe(index, item)>: <why>" and counted instead of failing the poll."""
+        out: list[T] = []
+        rejected = 0
+        for index, item in enumerate(items):
+            try:
+                converted = convert(item)
+            except MalformedItem as exc:
+                logging.getLogger(type(self).__module__).warning(
+                    "%s: skipped %s: %s", where or self.spec.name, describe(index, item), exc
+                )
+                rejected += 1
+                continue
+            if converted is not None:
+                out.append(converted)
+        return out, rejected

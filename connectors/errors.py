@@ -57,3 +57,11 @@ class AuthError(ConnectorError):
 
 class PayloadError(ConnectorError):
     """The API answered with something we cannot parse (HTML error page, missing fields, bad JSON)."""
+
+
+class MalformedItem(ValueError):
+    """One item of a page (a post, review, hit, entry) cannot become a mention; the message says why.
+
+    Not a ConnectorError: the connector template logs it, skips the item and counts it in
+    `Page.rejected`, and the poll goes on.
+    """

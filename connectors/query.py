@@ -340,7 +340,7 @@ def parse_query(text: str) -> Query:
     rest: list[Node] = []
     for item in root.items if isinstance(root, And) else (root,):
         negated = isinstance(item, Not) and isinstance(item.item, _Field)
-        flt = item.item if negated else item
+        flt = item.item if isinstance(item, Not) and negated else item
         if isinstance(flt, _Field):
             target = (exclude if negated else include)[flt.name]
             if flt.value not in target:
@@ -628,7 +628,7 @@ class _Parser:
                     "apply to the whole query",
                     token.col,
                 )
-            return _Field(token.name, token.text, token.col)  # type: ignore[return-value]
+            return _Field(token.name, token.text, token.col)  # type: ignore[return-value]  # a top-level filter; parse_query lifts it out of the tree
         if token.kind == "(":
             self._take()
             self._enter(token)

@@ -1,7 +1,7 @@
 """Which connector implements which `type` in settings.toml.
 
 Imports are lazy so that a daemon watching only an RSS feed never imports praw or tweepy.
-Each connector module exposes `Options` (a pydantic model of its type-specific settings, with
+Each connector package exposes `Options` (a pydantic model of its type-specific settings, with
 unknown keys forbidden) and `build(settings: SourceSpec) -> Connector`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# Every type DESIGN.md names, and the module that implements it.
+# Every type DESIGN.md names, and the package (connectors/<type>/) that implements it.
 CONNECTOR_MODULES: dict[str, str] = {
     "file": "connectors.file",
     "reddit": "connectors.reddit",

@@ -12,7 +12,9 @@ import logging
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,16 +22,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 from rich.console import Console
 from rich.text import Text
 
-from monitor import index_job
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
-from monitor.durations import format_duration
-from monitor.pipeline import Poller, PollOutcome
+from monitor.config.durations import format_duration
+from monitor.index.jobs import add_daily_job, first_cycle_index
+from monitor.mentions.langid_cache import install as install_langid_cache
+from monitor.mentions.pipeline import Poller, PollOutcome
 from monitor.status import mix_line, sentiment_mix
 from monitor.storage.lock import DaemonLock
 from monitor.storage.store import Store
 
 log = logging.getLogger(__name__)
+# What signal.signal returns and accepts.
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class Daemon:
@@ -47,6 +52,7 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def run(self) -> int:
+        install_langid_cache()  # also when the daemon runs without the CLI (tests, embedding)
         lock = DaemonLock(self.store.sqlite_file) if self.store.sqlite_file else None
         if lock:
             lock.acquire()  # raises StorageError with the other daemon's pid
@@ -70,8 +76,8 @@ class Daemon:
             if lock:
                 lock.release()
 
-    def _install_signal_handlers(self) -> dict[int, object]:
-        previous: dict[int, object] = {}
+    def _install_signal_handlers(self) -> dict[int, _Handler]:
+        previous: dict[int, _Handler] = {}
 
         def handle(signum: int, _frame: FrameType | None) -> None:
             log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -122,8 +128,8 @@ class Daemon:
                 Text(f"  {brand}: {stored[brand]:,} new; total {mix_line(mix.get(brand, Counter()))}")
             )
         self.console.print(Text("polling on schedule; Ctrl-C or SIGTERM stops"))
-        # issue 7: import the survey files settings.toml names, then store and show the index
-        index_job.first_cycle_index(self.settings, self.store, self.clock, self.console)
+        # The survey and customer files settings.toml names, then the index, stored and shown.
+        first_cycle_index(self.settings, self.store, self.clock, self.console)
 
     def _start_scheduler(self) -> None:
         self.scheduler = BackgroundScheduler(
@@ -132,14 +138,11 @@ class Daemon:
         )
         for src, brand in self.poller.jobs():
             self._add_poll_job(src, brand)
-        # -- issue 6 (alerts) adds its timer job here --
         from monitor.alerting.jobs import AlertJobs
 
         self.alerts = AlertJobs(self.settings, self.store, clock=self.clock, stop=self.stop)
         self.alerts.schedule(self.scheduler, self.console)
-        # -- issue 7 (index) adds its daily snapshot job here --
-        index_job.add_daily_job(self.scheduler, self.settings, self.store, self.clock)
-        # -- issue 8 (report) adds its weekly report job here --
+        add_daily_job(self.scheduler, self.settings, self.store, self.clock)
         from monitor.report.schedule import add_report_job
 
         add_report_job(self.scheduler, self.settings, self.store, self.clock)
@@ -177,6 +180,5 @@ class Daemon:
             return
         if outcome.ok and outcome.result.stored:
             log.info("%s/%s: stored %d new mentions", src.name, brand, outcome.result.stored)
-        # -- issue 6 (alerts) evaluates rules after each poll here --
         if getattr(self, "alerts", None) is not None:  # set with the scheduler, which runs this job
             self.alerts.after_poll(src.name, brand)

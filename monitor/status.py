@@ -12,7 +12,7 @@ from rich.text import Text
 
 from connectors import registry
 from monitor.config import Settings, Source
-from monitor.durations import format_duration
+from monitor.config.durations import format_duration
 from monitor.storage.store import Store
 from monitor.terminal import plain
 

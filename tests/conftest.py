@@ -18,14 +18,14 @@ import sqlalchemy as sa
 
 from monitor.cli import run_main
 from monitor.storage.store import Store
-from tests.replay import replay  # noqa: F401
+from tests.support.replay import replay  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).parent / "fixtures"
 MONITOR = str(Path(sys.executable).with_name("monitor"))
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
-# The uncompressed language-model copy (monitor/langid_cache.py) goes under the checkout, not the
+# The uncompressed language-model copy (monitor/mentions/langid_cache.py) goes under the checkout, not the
 # user's ~/.cache; subprocesses (the CLI, pool workers) inherit this.
 os.environ.setdefault("MONITOR_CACHE_DIR", str(ROOT / ".pytest_cache" / "monitor-cache"))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MONITOR, Env
-from tests.test_import import ids_in, write_jsonl
+from tests.mentions.test_import import ids_in, write_jsonl
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.spikes import SpikeParams, Verdict, binomial_sf, count_spike, infer_bucket, share_rise
+from analysis.spikes.detector import Verdict, binomial_sf, count_spike, infer_bucket, share_rise
+from analysis.spikes.params import SpikeParams
 
 T0 = datetime(2026, 9, 7, tzinfo=UTC)  # a Monday
 HOUR = timedelta(hours=1)
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 P = SpikeParams()
+QUIET = int(P.quiet / HOUR)  # hours without a loud bucket before an alert resolves
+FIRE_Z = P.fire_z(HOUR)  # the z an hourly bucket must reach under the default budget
 
 
 def hourly(values: np.ndarray | list[float], start: datetime = T0, step: timedelta = HOUR) -> pd.Series:
@@ -47,9 +50,10 @@ def test_one_injected_spike_fires_once_and_resolves_once(seed: int) -> None:
     got = events(verdicts)
     assert [e for _, e in got] == ["fire", "resolve"]
     assert got[0][0] == at
-    assert at < got[1][0] <= at + 6
+    # the burst, `quiet`, and noise buckets at the resolve level that re-arm it (known: up to ~half a day)
+    assert at < got[1][0] <= at + 3 + QUIET + 12
     fired = verdicts[at]
-    assert fired.observed == 70 and 15 < fired.expected < 25 and fired.score >= P.threshold
+    assert fired.observed == 70 and 15 < fired.expected < 25 and fired.score >= FIRE_Z
     assert fired.statistic.startswith("robust z ")
     assert all(v.firing for v in verdicts[at : got[1][0]]) and not verdicts[got[1][0]].firing
 
@@ -65,7 +69,7 @@ def test_warm_up_never_fires() -> None:
     values = poisson(20, 24 * 10, 2)
     values[30:33] = 90  # 30 hours in: inside the 2-day warm-up
     verdicts = count_spike(hourly(values), P, UTC)
-    assert verdicts[30].score >= P.threshold  # it would have fired but for the warm-up
+    assert verdicts[30].score >= FIRE_Z  # it would have fired but for the warm-up
     assert not any(v.firing for v in verdicts)
 
 
@@ -127,28 +131,64 @@ def test_level_shift_is_absorbed_one_fire_at_most_and_it_resolves(seed: int) -> 
     assert 50 < verdicts[-1].expected < 70  # the new level is the expected level now
 
 
-def test_cooldown_merges_a_second_burst_into_the_same_episode() -> None:
+def test_a_second_surge_after_resolution_is_a_second_alert() -> None:
     values = poisson(20, 24 * 21, 4)
-    first, second = 24 * 14 + 9, 24 * 14 + 18  # 9 hours apart
+    first = 24 * 14 + 9
+    second = first + 2 + QUIET + 16  # the first has resolved by then
     values[first : first + 2] = 90
     values[second : second + 2] = 90
     verdicts = count_spike(hourly(values), P, UTC)
-    assert [e for _, e in events(verdicts)] == ["fire", "resolve"]
-    assert fires(verdicts) == [first]
-    # Without a cooldown the second burst is a second alert.
-    again = count_spike(hourly(values), replace(P, cooldown=timedelta(0)), UTC)
-    assert fires(again) == [first, second]
+    assert [e for _, e in events(verdicts)] == ["fire", "resolve", "fire", "resolve"]
+    assert fires(verdicts) == [first, second]
+    # An explicit cooldown (off by default) is what would hide the second one.
+    merged = count_spike(hourly(values), replace(P, cooldown=timedelta(hours=24)), UTC)
+    assert fires(merged) == [first]
 
 
-def test_hysteresis_keeps_firing_between_the_two_levels() -> None:
-    values = poisson(20, 24 * 21, 5)
-    at = 24 * 14 + 10
-    values[at] = 90
-    values[at + 1 : at + 7] = 38  # above normal, below the firing level
+@pytest.mark.parametrize("seed", range(3))
+def test_an_incident_lasting_hours_stays_one_firing_alert(seed: int) -> None:
+    values = poisson(20, 24 * 21, 50 + seed)
+    at = 24 * 14 + 8
+    values[at : at + 10] = poisson(50, 10, 60 + seed)  # ten hours at 2.5 times the level
     verdicts = count_spike(hourly(values), P, UTC)
-    assert fires(verdicts) == [at]
-    assert all(P.resolve <= v.score < P.threshold for v in verdicts[at + 2 : at + 7])
-    assert all(v.firing for v in verdicts[at : at + 7])
+    during = [(i, e) for i, e in events(verdicts) if i >= at]
+    assert [e for _, e in during] == ["fire", "resolve"]
+    start = during[0][0]
+    assert start <= at + 2
+    assert all(v.firing for v in verdicts[start : at + 10])  # firing for the whole incident
+    assert not verdicts[at + 10 + QUIET + 14].firing
+
+
+def test_the_noise_scale_is_not_inflated_by_an_incident() -> None:
+    values = poisson(20, 24 * 35, 21)
+    day = 24 * 14
+    values[day : day + 30] = poisson(80, 30, 22)  # a 30-hour incident at 4x
+    later = day + 24 * 3 + 10
+    values[later : later + 2] = [55, 60]  # three days later, a modest burst
+    verdicts = count_spike(hourly(values), P, UTC)
+    assert fires(verdicts) == [day, later]
+
+
+def test_the_false_alert_budget_moves_sensitivity() -> None:
+    strict, lax = replace(P, false_alerts_per_week=0.05), replace(P, false_alerts_per_week=5.0)
+    assert strict.fire_z(HOUR) > P.fire_z(HOUR) > lax.fire_z(HOUR)
+    values = poisson(20, 24 * 28, 31)
+    for k, at in enumerate(range(24 * 14 + 5, 24 * 27, 24)):  # daily bursts of growing size
+        values[at] = 28 + 3 * k
+    counts = [len(fires(count_spike(hourly(values), q, UTC))) for q in (strict, P, lax)]
+    assert counts[0] <= counts[1] <= counts[2] and counts[0] < counts[2]
+
+
+def test_a_sparse_brands_three_of_four_negative_does_not_fire() -> None:
+    scored = np.zeros(24 * 30)
+    negative = np.zeros(24 * 30)
+    scored[::5] = 1  # a mention every five hours, one in five negative
+    negative[::25] = 1
+    at = 24 * 20
+    scored[at] = 4
+    negative[at] = 3  # 3 of 4 negative in an hour
+    assert not any(v.firing for v in share_rise(hourly(negative), hourly(scored), P, UTC))
+    assert not any(v.firing for v in count_spike(hourly(negative), P, UTC))
 
 
 def _daily_peak(days: int, tz: ZoneInfo, seed: int) -> pd.Series:
@@ -162,7 +202,7 @@ def _daily_peak(days: int, tz: ZoneInfo, seed: int) -> pd.Series:
 def test_daily_peak_at_19_local_does_not_fire(seed: int) -> None:
     series = _daily_peak(42, ISTANBUL, seed)
     verdicts = count_spike(series, P, ISTANBUL)
-    assert fires(verdicts) == []
+    assert len(fires(verdicts)) <= 1  # six weeks at a budget of 0.5 a week: at most one
     peaks = [v for v in verdicts[24 * 14 :] if v.start.tz_convert(ISTANBUL).hour == 19]
     assert all(40 < v.expected < 80 for v in peaks)  # the baseline knows the peak hour
 
@@ -277,4 +317,6 @@ def test_bad_input_and_params_are_refused() -> None:
         share_rise(hourly([1.0, 2.0]), hourly([3.0, 4.0, 5.0]), P, UTC)
     with pytest.raises(ValueError, match="hysteresis"):
         SpikeParams(threshold=2.0, resolve=3.0)
+    with pytest.raises(ValueError, match="false_alerts_per_week"):
+        SpikeParams(false_alerts_per_week=0)
     assert count_spike(hourly([]), P, UTC) == []

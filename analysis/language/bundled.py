@@ -184,7 +184,7 @@ _model_loader: ModelLoader = bundled_model
 
 def use_model_loader(loader: ModelLoader) -> None:
     """Where models loaded from now on come from (`bundled_model` by default). The application
-    installs one that keeps an uncompressed copy (monitor/langid_cache.py): this package does no
+    installs one that keeps an uncompressed copy (monitor/mentions/langid_cache.py): this package does no
     I/O of its own. It must return exactly what `bundled_model` returns."""
     global _model_loader
     _model_loader = loader

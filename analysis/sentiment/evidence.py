@@ -4,13 +4,13 @@ The rule (docs/sentiment.md, "Reviews: star rating and text"):
 
 1. **The text decides when it can be scored.** If the text (title and body, as the pipeline
    scores them) is non-empty and in a language a scorer reads, the stored score is the text's
-   score, unchanged, whether or not a rating exists. Source: ``"text"``.
+   score, unchanged, whether or not a rating exists.
 2. **Otherwise the rating decides.** If the text is empty or in a language no scorer reads, and
    the mention has a star rating 1-5, the compound is ``(rating - 3) / 2``
    (1 -> -1.0, 2 -> -0.5, 3 -> 0.0, 4 -> +0.5, 5 -> +1.0), labelled with the usual +-0.05
    thresholds (so 1-2 stars negative, 3 neutral, 4-5 positive). ``pos``/``neu``/``neg`` are
-   ``None``: they are shares of the text's words and there are no scored words. Source: ``"rating"``.
-3. **Neither:** unscored, as for any text the monitor cannot read. Source: ``None``.
+   ``None``: they are shares of the text's words and there are no scored words.
+3. **Neither:** unscored, as for any text the monitor cannot read.
 
 The rating itself is always stored in its own column, whichever rule applied.
 
@@ -23,22 +23,11 @@ available for analysis (e.g. star averages) next to the text score.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
-
 from analysis.sentiment.stage import UNSCORED, Score, label_for
-
-EvidenceSource = Literal["text", "rating"]
 
 MIN_RATING = 1
 MAX_RATING = 5
 NEUTRAL_RATING = 3
-
-
-class Evidence(NamedTuple):
-    """The score to store and what it came from (``None`` when unscored)."""
-
-    score: Score
-    source: EvidenceSource | None
 
 
 def has_text(text: str | None) -> bool:
@@ -61,30 +50,19 @@ def rating_score(rating: int) -> Score:
     return Score(compound, None, None, None, label_for(compound))
 
 
-def combine(text_score: Score | None, rating: int | None) -> Evidence:
-    """The stored score of a mention from its text's score and its star rating.
+def stored_score(text_score: Score | None, rating: int | None) -> Score:
+    """The score to store for a mention, from its text's score and its star rating: the one
+    decision, for polling, `monitor import` and `monitor score` alike.
 
     ``text_score`` is ``None`` when there is no text (empty or whitespace only: see `has_text`),
     or the scorer's result otherwise (``UNSCORED`` for a language no scorer reads). ``rating`` is
     the review's 1-5 stars, or ``None``. A rating outside 1-5 raises ValueError (connectors
-    validate ratings, so that is a bug upstream, not bad input).
+    validate ratings, so that is a bug upstream, not bad input). The result is ``text_score``
+    itself when the text decides, a `rating_score` when the rating does, else ``UNSCORED``.
     """
-    if rating is not None:
-        rating_compound(rating)  # validate even when the text decides
-    if text_score is not None and text_score.scored:
-        return Evidence(text_score, "text")
-    if rating is not None:
-        return Evidence(rating_score(rating), "rating")
-    return Evidence(UNSCORED, None)
-
-
-def stored_score(text_score: Score | None, rating: int | None) -> Score:
-    """`combine(text_score, rating).score`: the score to store, without building the Evidence.
-
-    The import calls this once per row, and most rows have no rating: then the text's score is
-    stored when it is scored, and UNSCORED otherwise, exactly as `combine` decides
-    (tests/test_sentiment_evidence.py compares the two on every kind of input).
-    """
-    if rating is None:
+    if rating is None:  # most mentions: checked first, it is once per imported row
         return text_score if text_score is not None and text_score.scored else UNSCORED
-    return combine(text_score, rating).score
+    rating_compound(rating)  # validate even when the text decides
+    if text_score is not None and text_score.scored:
+        return text_score
+    return rating_score(rating)

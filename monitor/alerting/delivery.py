@@ -44,8 +44,8 @@ from connectors.http import full_jitter_delay
 from monitor.alerting.messages import Notice, Rendered, render
 
 if TYPE_CHECKING:
-    from monitor.alerting.settings import AlertConfig, Target
     from monitor.config import Settings
+    from monitor.config.alerts import AlertConfig, Target
 
 log = logging.getLogger(__name__)
 # Apprise's debug and info lines print target URLs (tokens included); its warnings do not.
@@ -160,7 +160,7 @@ class Sender:
         config: AlertConfig,
         timezone: Any,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         environ: Mapping[str, str] | None = None,
         resolve: Resolver = socket.getaddrinfo,
         rng: random.Random | None = None,
@@ -265,13 +265,13 @@ def send_to_targets(
     *,
     now: datetime | None = None,
     data: Mapping[str, Any] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     environ: Mapping[str, str] | None = None,
 ) -> list[DeliveryResult]:
     """Send one message through the configured targets (all, or those named), each in its own
     thread so a slow or failing target does not hold up the others; one result per target.
 
-    For other features (issue 8 sends the weekly report this way). `text` is plain text and is
+    For other features (the weekly report is sent this way). `text` is plain text and is
     escaped for each target (Slack, Markdown); `html` (trusted, already escaped by the caller)
     replaces the text for email; `data` goes to JSON targets as a structured field.
     """

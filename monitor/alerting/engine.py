@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from monitor.alerting.delivery import DeliveryResult, Resolver, Sender
-from monitor.alerting.identity import Labels
 from monitor.alerting.notices import notice_for
 from monitor.alerting.rules import (
     MUTED_BY_CONNECTOR_DOWN,
@@ -53,6 +52,7 @@ from monitor.alerting.rules import (
 )
 from monitor.alerting.store import AlertStore, Silence
 from monitor.clock import Clock, SystemClock
+from monitor.config.alert_kinds import Labels
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -87,7 +87,7 @@ class AlertEngine:
         store: Store,
         *,
         clock: Clock | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         environ: Mapping[str, str] | None = None,
         resolve: Resolver = socket.getaddrinfo,
         stop: threading.Event | None = None,
@@ -323,6 +323,8 @@ class AlertEngine:
                 continue  # another sender has it
             try:
                 alert = self.alerts.alert(row["alert_id"])
+                if alert is None:
+                    raise LookupError(f"no alert {row['alert_id']}")
                 notice = notice_for(alert, row["event"], self.settings, self.alerts)
             except Exception as exc:
                 log.exception("alert %s: cannot build the %s message", row["alert_id"], row["event"])

@@ -11,22 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated, Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCondition, register
-from monitor.durations import parse_duration
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class ConnectorDownOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    sources: list[str] | None = None  # default: every enabled source
-    failures: int = Field(3, ge=1, le=1000)
-    no_success_for: Duration | None = None
+from monitor.alerting.rules import EvalContext, Rule, RuleKind, StateCondition, register
 
 
 def stale_after(interval: timedelta, configured: timedelta | None) -> timedelta:
@@ -36,9 +23,6 @@ def stale_after(interval: timedelta, configured: timedelta | None) -> timedelta:
 @register
 class ConnectorDown(RuleKind):
     kind = "connector_down"
-    family: ClassVar[Family] = "health"
-    Options = ConnectorDownOptions
-    per_source = True
 
     def evaluate(self, rule: Rule, ctx: EvalContext) -> Iterator[StateCondition]:
         opts: Any = rule.options

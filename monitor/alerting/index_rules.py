@@ -1,7 +1,7 @@
 """index_below and index_drop: satisfaction-index alerts through the same engine as the spike rules.
 
 Both judge the stored snapshot of the last complete period (the daemon recomputes snapshots daily,
-monitor/index_job.py); the conditions themselves are pure functions in analysis/index_rules.py.
+monitor/index/calculator.py); the conditions themselves are pure functions in analysis/index_rules.py.
 When that period has no snapshot yet, nothing new can be judged and an alert keeps its state: a
 survey export that lapses does not resolve (or raise) anything by itself. `index_drop` compares only
 adjacent periods, and fires only when the drop is larger than the two estimates' uncertainty.
@@ -10,32 +10,13 @@ adjacent periods, and fires only when the drop is larger than the two estimates'
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from analysis.index_rules import IndexCondition, index_below, index_drop
-from analysis.metrics import Z
 from analysis.satisfaction import IndexSnapshot
-from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCondition, register
-from monitor.index_job import load_snapshots
-from monitor.index_periods import Period, last_complete
-
-
-class IndexBelowOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    below: float = Field(ge=0, le=100)
-    period: Literal["week", "month"] | None = None  # default: [index] period
-    require_interval: bool = False  # fire only when the whole 95 % interval is below
-
-
-class IndexDropOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    z: float = Field(Z, gt=0, le=10)  # the drop must exceed z standard errors of the difference
-    min_drop: float = Field(0.0, ge=0, le=100)  # and at least this many points
-    period: Literal["week", "month"] | None = None
+from monitor.alerting.rules import EvalContext, Rule, RuleKind, StateCondition, register
+from monitor.index.calculator import load_snapshots
+from monitor.index.periods import Period, last_complete
 
 
 def _details(cond: IndexCondition | None, current: IndexSnapshot, period: Period, ctx: EvalContext) -> dict:
@@ -60,8 +41,6 @@ def _details(cond: IndexCondition | None, current: IndexSnapshot, period: Period
 
 
 class _IndexRule(RuleKind):
-    family: ClassVar[Family] = "index"
-
     def _current(self, rule: Rule, ctx: EvalContext, brand: str) -> tuple[Period, list[IndexSnapshot]]:
         kind = rule.options.period or ctx.settings.index.period  # type: ignore[attr-defined]
         period = last_complete(kind, ctx.now, ctx.settings.timezone)
@@ -72,7 +51,6 @@ class _IndexRule(RuleKind):
 @register
 class IndexBelow(_IndexRule):
     kind = "index_below"
-    Options = IndexBelowOptions
 
     def evaluate(self, rule: Rule, ctx: EvalContext) -> Iterator[StateCondition]:
         opts: Any = rule.options
@@ -91,7 +69,6 @@ class IndexBelow(_IndexRule):
 @register
 class IndexDrop(_IndexRule):
     kind = "index_drop"
-    Options = IndexDropOptions
 
     def evaluate(self, rule: Rule, ctx: EvalContext) -> Iterator[StateCondition]:
         opts: Any = rule.options

@@ -20,7 +20,7 @@ from rich.text import Text
 from monitor.alerting.engine import AlertEngine
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.durations import format_duration
+from monitor.config.durations import format_duration
 from monitor.storage.store import Store
 
 log = logging.getLogger(__name__)

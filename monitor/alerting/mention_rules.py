@@ -15,39 +15,18 @@ that alert already says the source's data is suspect.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from monitor.alerting.rules import BatchCondition, EvalContext, Family, Rule, RuleKind, register
-from monitor.durations import parse_duration
+from monitor.alerting.rules import BatchCondition, EvalContext, Rule, RuleKind, register
 from monitor.storage import schema
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 M = schema.mentions
 
 
-class MentionOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    batch_interval: Duration = timedelta(minutes=15)  # at most one message per rule, brand and interval
-    max_age: Duration = timedelta(hours=24)  # older mentions seen for the first time are history
-    max_items: int = Field(10, ge=1, le=50)  # mentions listed in one message (the rest are counted)
-
-
-class LowRatingOptions(MentionOptions):
-    max_stars: int = Field(2, ge=1, le=4)
-
-
-class HighReachOptions(MentionOptions):
-    min_reach: int = Field(10_000, ge=1)
-
-
 class _PerMention(RuleKind):
-    family: ClassVar[Family] = "mention"
-
     def predicate(self, rule: Rule) -> sa.ColumnElement[bool]:
         raise NotImplementedError
 
@@ -125,7 +104,6 @@ class LowRatingReview(_PerMention):
     """Reviews with at most `max_stars` stars."""
 
     kind = "low_rating_review"
-    Options = LowRatingOptions
 
     def predicate(self, rule: Rule) -> sa.ColumnElement[bool]:
         opts: Any = rule.options
@@ -141,7 +119,6 @@ class NegativeHighReach(_PerMention):
     """Negative mentions whose reach (followers, views) is at least `min_reach`."""
 
     kind = "negative_high_reach"
-    Options = HighReachOptions
 
     def predicate(self, rule: Rule) -> sa.ColumnElement[bool]:
         opts: Any = rule.options

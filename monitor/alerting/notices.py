@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from monitor.alerting.messages import Notice, local_time, samples_from_rows
-from monitor.alerting.rules import kinds
-from monitor.durations import format_duration
+from monitor.alerting.messages import Notice, Sample, local_time, samples_from_rows
+from monitor.config.alert_kinds import rule_kinds
+from monitor.config.durations import format_duration
 
 if TYPE_CHECKING:
     from monitor.alerting.store import AlertStore
@@ -27,10 +27,10 @@ def status_of(event: str) -> str:
     return "STILL FIRING" if event.startswith("repeat-") else STATUS.get(event, event.upper())
 
 
-def notice_for(alert: Mapping[str, Any], event: str, settings: Settings, store: AlertStore) -> Notice:
+def notice_for(alert: Mapping[Any, Any], event: str, settings: Settings, store: AlertStore) -> Notice:
     labels = alert["labels"] or {}
     kind = labels.get("kind", "")
-    known = kinds()
+    known = rule_kinds()
     family = known[kind].family if kind in known else None
     if kind == "connector_down":
         return _connector(alert, event, settings)
@@ -115,7 +115,7 @@ def _measured(alert: Mapping[str, Any], event: str, settings: Settings, store: A
             facts.append(("Window", window_text(start, end, tz)))
         if event.startswith("repeat-"):
             facts.append(("Firing since", local_time(alert["started_at"], tz)))
-    samples = ()
+    samples: tuple[Sample, ...] = ()
     if event != "resolved" and brand and start is not None and end is not None:
         samples = samples_from_rows(store.samples(brand, start, end))
     who = _brand_name(settings, brand) or labels.get("source") or ""

@@ -1,10 +1,11 @@
-"""Alert rules: the registry of rule kinds and what their evaluators produce.
+"""Alert rules: the evaluators of rule kinds and what they produce.
 
-A rule kind is a small class registered under its name (`negative_spike`, `connector_down`, ...):
-it declares the options a `[[alerts.rules]]` table of that kind may carry (a pydantic model) and
-evaluates a configured rule into *conditions*. The engine owns everything after that (episodes,
-reminders, silences, inhibition, the notification log, delivery), so a new kind, e.g. issue 7's
-`index_below`, is one new class:
+A rule kind is declared in monitor/config/alert_kinds.py (its name, family and the options a
+`[[alerts.rules]]` table of that kind may carry), and evaluated by a small class registered here
+under its name (`negative_spike`, `connector_down`, ...) that turns a configured rule into
+*conditions*. The engine owns everything after that (episodes, reminders, silences, inhibition,
+the notification log, delivery), so a new kind is one new class (and, for a built-in kind, its
+declaration in config):
 
     @register
     class IndexBelow(RuleKind):
@@ -17,7 +18,8 @@ reminders, silences, inhibition, the notification log, delivery), so a new kind,
                 yield StateCondition(rule.labels(brand=brand), firing=snap.value < rule.options.below,
                                      at=ctx.now, started_at=ctx.now, details={...})
 
-plus its module in BUILTIN_MODULES (or an import anywhere before settings are loaded).
+plus its module in BUILTIN_MODULES. A class whose kind config does not declare is declared from its
+own `family`, `Options`, `per_source` and `uses_detection` when it is registered.
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ import importlib
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from monitor.alerting.identity import Labels
+from monitor.config.alert_kinds import (
+    Family,
+    Labels,
+    NoOptions,
+    Rule,
+    RuleKindSpec,
+    declare_kind,
+    rule_kinds,
+)
 
 if TYPE_CHECKING:
-    from analysis.spikes import SpikeParams
     from monitor.config import Settings, Source
     from monitor.storage.store import Store
 
@@ -42,7 +51,6 @@ if TYPE_CHECKING:
 # "sentiment" (spike) alerts of the brands its source feeds, whose counts miss that source's data.
 # Per-mention rules skip the mentions of that source instead (mention_rules.py): a batch of other
 # sources' mentions is not computed from the failing source's data.
-Family = Literal["sentiment", "mention", "health", "index"]
 MUTED_BY_CONNECTOR_DOWN: frozenset[str] = frozenset({"sentiment"})
 
 BUILTIN_MODULES = (
@@ -51,27 +59,6 @@ BUILTIN_MODULES = (
     "monitor.alerting.health_rules",
     "monitor.alerting.index_rules",
 )
-
-
-class NoOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A configured rule after validation (settings.py builds these)."""
-
-    name: str
-    kind: str
-    brands: tuple[str, ...]  # the brands it judges (empty for per-source kinds)
-    targets: tuple[str, ...]  # target names it notifies
-    repeat_interval: timedelta
-    options: BaseModel  # the kind's Options, validated
-    path: str  # where it was configured, for messages ("alerts.rules[2]", "default rules")
-    params: SpikeParams | None = None  # spike kinds: [detection] with this rule's overrides
-
-    def labels(self, *, brand: str | None = None, source: str | None = None) -> Labels:
-        return Labels(self.name, self.kind, brand, source)
 
 
 @dataclass(frozen=True)
@@ -172,14 +159,38 @@ _LOADED = False
 _LOCK = threading.Lock()
 
 
+_SPEC_FIELDS = ("family", "Options", "per_source", "uses_detection")
+
+
 def register(cls: type[RuleKind]) -> type[RuleKind]:
-    """Class decorator: make a rule kind available to settings.toml under `cls.kind`."""
+    """Class decorator: evaluate rules of kind `cls.kind` with this class.
+
+    A kind monitor/config/alert_kinds.py declares takes its family, options and flags from there
+    (the class may repeat them, but not contradict them); any other kind is declared from the class.
+    """
+    spec = rule_kinds().get(cls.kind)
+    if spec is None:
+        declare_kind(RuleKindSpec(cls.kind, cls.family, cls.Options, cls.per_source, cls.uses_detection))
+    else:
+        for name in _SPEC_FIELDS:
+            declared = getattr(spec, name)
+            if _sets(cls, name) and getattr(cls, name) != declared:
+                raise TypeError(
+                    f"{cls.__name__}.{name} is {getattr(cls, name)!r}, but monitor/config/alert_kinds.py "
+                    f"declares {cls.kind!r} with {declared!r}"
+                )
+            setattr(cls, name, declared)
     _KINDS[cls.kind] = cls()
     return cls
 
 
+def _sets(cls: type, name: str) -> bool:
+    """Whether a subclass of RuleKind (not RuleKind itself) sets the class attribute `name`."""
+    return any(name in vars(c) for c in cls.__mro__ if c not in (RuleKind, object))
+
+
 def kinds() -> dict[str, RuleKind]:
-    """Every registered kind (the built-in modules are imported on first use)."""
+    """Every registered evaluator, by kind (the built-in modules are imported on first use)."""
     global _LOADED
     if not _LOADED:
         with _LOCK:
@@ -188,7 +199,3 @@ def kinds() -> dict[str, RuleKind]:
                     importlib.import_module(module)
                 _LOADED = True
     return _KINDS
-
-
-def rule_kind(name: str) -> RuleKind:
-    return kinds()[name]

@@ -1,4 +1,4 @@
-"""The spike rules: negative_spike, negative_share, volume_spike (detector: analysis/spikes.py).
+"""The spike rules: negative_spike, negative_share, volume_spike (detector: analysis/spikes/detector.py).
 
 What is judged, and when (the rules that make alerts trustworthy):
 - only CLOSED buckets, and only SAFE ones: a bucket [s, e) is safe once every enabled source
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from analysis.spike_params import SpikeParams
+from analysis.spikes.params import SpikeParams
 from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCondition, register
 
 # pandas, the detector and the series queries load on the first evaluation, not when settings are
@@ -27,21 +27,19 @@ from monitor.alerting.rules import EvalContext, Family, Rule, RuleKind, StateCon
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.spikes import Verdict
+    from analysis.spikes.detector import Verdict
 
 
 def default_lookback(params: SpikeParams) -> timedelta:
     """Enough history for the warm-up plus two half-lives of the slowest adapting baseline (and
     the window that sets a series' noise scale)."""
-    slowest = max(
-        2 * params.halflife, 2 * params.season_halflife, getattr(params, "tail_window", timedelta(0))
-    )
+    slowest = max(2 * params.halflife, 2 * params.season_halflife, params.tail_window + max(params.spans))
     return params.warmup + slowest
 
 
 def newest_safe_bucket(ctx: EvalContext, brand: str, bucket: timedelta) -> datetime | None:
     """Start of the newest closed bucket every source of the brand has polled past (or None)."""
-    from monitor.series import floor_time
+    from monitor.alerting.series import floor_time
 
     sources = ctx.feeding_sources(brand)
     if not sources:
@@ -71,7 +69,7 @@ def brand_window(ctx: EvalContext, brand: str) -> BrandWindow:
     if key not in ctx.cache:
         import pandas as pd
 
-        from monitor.series import bucket_counts
+        from monitor.alerting.series import bucket_counts
 
         detection = ctx.settings.detection
         bucket = detection.bucket
@@ -161,7 +159,7 @@ class NegativeSpike(SpikeKind):
     metric = "negative mentions"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
-        from analysis.spikes import count_spike
+        from analysis.spikes.detector import count_spike
 
         return count_spike(frame["negative"], params, tz)
 
@@ -174,7 +172,7 @@ class VolumeSpike(SpikeKind):
     metric = "mentions"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
-        from analysis.spikes import count_spike
+        from analysis.spikes.detector import count_spike
 
         return count_spike(frame["total"], params, tz)
 
@@ -187,7 +185,7 @@ class NegativeShare(SpikeKind):
     metric = "negative share"
 
     def verdicts(self, frame: pd.DataFrame, params: SpikeParams, tz: Any) -> list[Verdict]:
-        from analysis.spikes import share_rise
+        from analysis.spikes.detector import share_rise
 
         return share_rise(frame["negative"], frame["scored"], params, tz)
 

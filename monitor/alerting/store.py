@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.alerting.identity import Labels
+from monitor.config.alert_kinds import Labels
 from monitor.storage import schema
 from monitor.storage.store import Store
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import Locator, MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Colours shared with the HTML legend; chosen to stay apart for the common colour-vision deficiencies.
 COLOURS = {
@@ -25,7 +29,7 @@ COLOURS = {
 }
 LABELS = ("positive", "neutral", "negative", "unscored")
 DPI = 100
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "text.parse_math": False,
     "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
     "font.size": 10,
@@ -34,6 +38,12 @@ _STYLE = {
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
 }
+
+
+def _integer_ticks(locator: Locator) -> None:
+    """Whole numbers only on a count axis (the default locator, AutoLocator, is a MaxNLocator)."""
+    assert isinstance(locator, MaxNLocator)
+    locator.set_params(integer=True)
 
 
 def _png(fig: Figure) -> bytes:
@@ -63,7 +73,7 @@ def daily_volume(section: dict[str, Any]) -> bytes:
         ax.set_xticks(xs, labels)
         ax.set_title("Mentions per day by sentiment")
         ax.set_ylabel("mentions")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        _integer_ticks(ax.yaxis.get_major_locator())
         ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
         fig.tight_layout()
         return _png(fig)
@@ -85,7 +95,7 @@ def source_mix(section: dict[str, Any], limit: int = 8) -> bytes:
         ax.set_yticks(ys, names)
         ax.set_title("Mentions by source")
         ax.set_xlabel("mentions")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        _integer_ticks(ax.xaxis.get_major_locator())
         ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize=9)
         fig.tight_layout()
         return _png(fig)

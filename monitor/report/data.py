@@ -1,8 +1,8 @@
 """Everything one weekly report shows, read from the store for one ISO week in the configured zone.
 
-The tables of the alerting (issue 6) and index (issue 7) parts are read directly with SQL, so the
+The tables of the alerting and index parts are read directly with SQL, so the
 report depends only on their stored shape (monitor/storage/schema.py), not on their code. Business
-metrics (CSAT, NPS, ...) come from `monitor.business` when that module is installed.
+metrics (CSAT, NPS, ...) come from `monitor.index.business` when that module is installed.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _previous_brands(store: Store, brands: Sequence[str], start: datetime, end: 
 
 
 def _index(store: Store, brand: str, week: IsoWeek) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The week's index snapshot (issue 7 stores weeks by their local Monday) and the trend."""
+    """The week's index snapshot (stored for weeks by their local Monday) and the trend."""
     s = schema.index_snapshots
     first = week.previous(TREND_WEEKS - 1).monday
     q = sa.select(s).where(
@@ -220,13 +220,9 @@ def _num(value: Any) -> float | None:
 
 
 def _business(settings: Settings, store: Store, brand: str, start: datetime, end: datetime) -> dict[str, Any]:
-    """CSAT, NPS, CES, retention, churn and CLV for the week, from issue 7's `monitor.business`."""
-    try:
-        from monitor.business import business_metrics  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"monitor.business"}:
-            raise  # the module is there but something it needs is not: a real error
-        return {"available": False, "note": NO_SURVEY_DATA}
+    """CSAT, NPS, CES, retention, churn and CLV for the week (monitor.index.business)."""
+    from monitor.index.business import business_metrics
+
     try:
         results = business_metrics(store, settings, brand, start, end)
     except MonitorError as exc:

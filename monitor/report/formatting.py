@@ -59,7 +59,7 @@ def metric_name(name: str) -> str:
 def driver(item: Any) -> str:
     """One entry of the index's drivers as a sentence.
 
-    The index (issue 7) stores {component, contribution, previous, current, status}; anything else
+    The index stores {component, contribution, previous, current, status}; anything else
     is shown field by field, so a richer shape later still reads."""
     if isinstance(item, str):
         return item

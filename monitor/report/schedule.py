@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from connectors.errors import MonitorError
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.report.settings import output_dir
+from monitor.config.report import output_dir
 from monitor.report.week import IsoWeek
 from monitor.report.write import Written, prune, write_report
 from monitor.storage import schema
@@ -155,14 +155,8 @@ class WeeklyReportJob:
             return conn.execute(stmt).first() is not None
 
     def _deliver(self, outcome: RunOutcome, written: Written | None, now: datetime) -> None:
-        try:
-            from monitor.alerting.delivery import send_to_targets
-        except ModuleNotFoundError as exc:
-            if exc.name != "monitor.alerting.delivery":
-                raise
-            outcome.delivery_error = "no delivery module (monitor.alerting.delivery) in this install"
-            log.warning("weekly report %s not sent: %s", outcome.week, outcome.delivery_error)
-            return
+        from monitor.alerting.delivery import send_to_targets
+
         if not self._claim_delivery(outcome.week, now):
             return  # another daemon has it
         subject, text = delivery_text(self.settings, outcome.week, outcome.files, written)

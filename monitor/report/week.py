@@ -1,4 +1,5 @@
-"""ISO weeks in the configured time zone: the report's unit of time.
+"""ISO weeks in the configured time zone: the report's unit of time, named the ISO way (2026-W47)
+and measured as the index's week Period (monitor/index/periods.py), so both agree on every bound.
 
 A week runs from Monday 00:00 to the next Monday 00:00 *local* time, so "Monday's mentions" are
 the ones a person in that time zone would call Monday's. Converting the local bounds to UTC per
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from connectors.errors import InputError
+from monitor.index.periods import Period
 
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})")
 
@@ -61,14 +63,15 @@ class IsoWeek:
     def next(self) -> IsoWeek:
         return IsoWeek.containing(self.monday + timedelta(weeks=1))
 
+    @property
+    def period(self) -> Period:
+        """The same week as an index Period."""
+        return Period(self.monday, "week")
+
     def start(self, tz: tzinfo) -> datetime:
         """Monday 00:00 local, as an aware UTC datetime."""
-        return _local_midnight(self.monday, tz)
+        return self.period.bounds(tz)[0]
 
     def end(self, tz: tzinfo) -> datetime:
         """The next Monday 00:00 local (exclusive), as an aware UTC datetime."""
-        return _local_midnight(self.monday + timedelta(weeks=1), tz)
-
-
-def _local_midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+        return self.period.bounds(tz)[1]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from connectors.errors import MonitorError
 from monitor.config import Settings
+from monitor.config.report import FORMATS, Format
 from monitor.report.data import ReportData, gather
 from monitor.report.document import build_document
-from monitor.report.settings import FORMATS, Format
 from monitor.report.week import IsoWeek
 from monitor.storage.store import Store
 

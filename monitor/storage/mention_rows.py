@@ -1,34 +1,36 @@
-"""Mention rows as tuples, their SQLite encoding, and a plain sqlite3 reader, without SQLAlchemy.
+"""Mention rows packed for the insert (`MentionBatch`), and a plain sqlite3 reader, without SQLAlchemy.
 
-`monitor import` prepares rows in its scoring workers (monitor/import_chunks.py). Everything those
-processes need from storage is here, in a module that imports no SQLAlchemy, alembic or schema
-module: the fork server imports it before forking the workers, and every import it makes is time
-the import waits with a core idle. `monitor.storage.store` re-exports these names and checks at
-import time that `MENTION_COLUMNS` matches the `mentions` table.
+`monitor import` prepares rows in its scoring workers (monitor/mentions/import_chunks.py) and packs
+them there, so the process that writes only writes. Everything those processes need from storage is
+in this module, which imports no SQLAlchemy, alembic or schema module: the fork server imports it
+before forking the workers, and every import it makes is time the import waits with a core idle.
+`Store.insert_mentions` takes a batch or plain rows (and packs those itself).
+
+On SQLite a batch is encoded the way SQLAlchemy's column types (UTCDateTime, Boolean, JSON) bind it,
+column by column, at a fraction of their per-row cost (tests/storage/test_store.py compares the
+stored bytes with SQLAlchemy's own insert). The encoding is private to storage.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-MENTION_COLUMNS: tuple[str, ...] = (
-    "source", "native_id", "brand", "source_name", "created_at", "text", "title", "url", "author",
-    "lang", "rating", "engagement", "reach", "compound", "pos", "neu", "neg", "label", "scored",
-    "raw", "extra", "ingested_at",
-)  # fmt: skip
-"""Every column of `mentions` but the row id, in table order: the order of every row tuple."""
+from monitor.mentions.rows import MentionRow
+
+MENTION_COLUMNS: tuple[str, ...] = MentionRow._fields
+"""Every column of `mentions` but the row id, in table order (monitor/storage/store.py checks)."""
 
 _IN_CHUNK = 500  # bound parameters per IN (...), far below SQLite's limit
 
 
-def sqlite_time(value: datetime) -> str:
+def _sqlite_time(value: datetime) -> str:
     """What SQLAlchemy's UTCDateTime binds on SQLite: "%Y-%m-%d %H:%M:%S.%f" in UTC."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} given to a UTC column")
@@ -42,7 +44,7 @@ def sqlite_time(value: datetime) -> str:
 
 
 def _time_or_none(value: datetime | None) -> str | None:
-    return None if value is None else sqlite_time(value)
+    return None if value is None else _sqlite_time(value)
 
 
 def _int_or_none(value: bool | None) -> int | None:
@@ -53,8 +55,7 @@ def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-# What SQLAlchemy's column types (UTCDateTime, Boolean, JSON) would bind on SQLite, per column; the
-# other columns bind as they are.
+# What SQLAlchemy's column types would bind on SQLite, per column; the other columns bind as they are.
 _SQLITE_ENCODERS: dict[str, Callable[[Any], Any]] = {
     "created_at": _time_or_none,
     "scored": _int_or_none,
@@ -74,68 +75,46 @@ def _encode_column(encode: Callable[[Any], Any], column: Sequence[Any]) -> list[
     return list(map(encode, column))
 
 
-def encode_mention_columns(dialect: str, columns: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
-    """Mention rows given column by column (in `MENTION_COLUMNS` order, every column as long) encoded
-    as the database driver binds them: column by column, which costs a fraction of encoding row by
-    row. On SQLite that is what SQLAlchemy's UTCDateTime / JSON / Boolean types would bind, without
-    their per-row cost (tests/test_import_chunks.py compares the stored bytes of both paths); on other
-    databases the values go through SQLAlchemy unchanged. Raises ValueError for a naive datetime."""
-    if dialect != "sqlite" or not columns or not len(columns[0]):
-        return list(columns)
-    return [
-        column if encode is None else _encode_column(encode, column)
-        for encode, column in zip(_SQLITE_ENCODED, columns, strict=True)
-    ]
-
-
-def encode_mention_values(dialect: str, values: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """`encode_mention_columns` for rows given as tuples in `MENTION_COLUMNS` order; rows out."""
-    rows = list(values)
-    if dialect != "sqlite" or not rows:
-        return rows
-    return list(zip(*encode_mention_columns(dialect, list(zip(*rows, strict=True))), strict=True))
-
-
 @dataclass(frozen=True, slots=True)
 class Constant:
-    """A column with this one value in every row of a `ColumnBatch`."""
+    """A column with this one value in every row of a `MentionBatch`."""
 
     value: Any
 
 
 @dataclass(frozen=True, slots=True)
-class ColumnBatch:
-    """Encoded mention rows column by column, a column whose rows all hold one value sent as a
-    `Constant`. A batch of an import shares its source, brand, source name and ingestion time and
-    most optional columns are empty, so more than half of the 22 columns are constants: they travel
-    from the worker once instead of once per row, and `Store.store_column_batch` writes them into
-    the statement instead of binding them row by row (binding is most of an insert's cost)."""
+class MentionBatch:
+    """Mention rows column by column, encoded for `dialect`, a column whose rows all hold one value
+    sent as a `Constant`. A batch of an import shares its source, brand, source name and ingestion
+    time and most optional columns are empty, so more than half of the 22 columns are constants: they
+    travel from the worker once instead of once per row, and the SQLite insert writes them into the
+    statement instead of binding them row by row (binding is most of an insert's cost)."""
 
+    dialect: str
     count: int
     columns: tuple[list[Any] | Constant, ...]  # in MENTION_COLUMNS order
 
     @classmethod
-    def of(cls, rows: Sequence[tuple[Any, ...]]) -> ColumnBatch:
-        """From rows (tuples in MENTION_COLUMNS order), already encoded."""
-        return cls.of_columns(list(zip(*rows, strict=True)) if rows else [])
-
-    @classmethod
-    def of_columns(cls, columns: Sequence[Sequence[Any]]) -> ColumnBatch:
-        """From columns (in MENTION_COLUMNS order, each as long), already encoded."""
-        if not columns or not len(columns[0]):
-            return cls(0, tuple(Constant(None) for _ in MENTION_COLUMNS))
-        if len(columns) != len(MENTION_COLUMNS):
-            raise ValueError(f"{len(columns)} columns given, the mentions table has {len(MENTION_COLUMNS)}")
-        batch: list[list[Any] | Constant] = []
+    def of(cls, rows: Sequence[MentionRow], dialect: str) -> MentionBatch:
+        """Pack rows for a store of this dialect. Raises ValueError for a naive datetime."""
+        if not rows:
+            return cls(dialect, 0, tuple(Constant(None) for _ in MENTION_COLUMNS))
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        if dialect == "sqlite":
+            columns = [
+                column if encode is None else _encode_column(encode, column)
+                for encode, column in zip(_SQLITE_ENCODED, columns, strict=True)
+            ]
+        packed: list[list[Any] | Constant] = []
         for column in columns:
             first = column[0]
             # count() compares in C (identity first): cheap next to building the rows.
             same = column.count(first) == len(column) and len(set(map(type, column))) == 1
-            batch.append(Constant(first) if same else list(column))
-        return cls(len(columns[0]), tuple(batch))
+            packed.append(Constant(first) if same else list(column))
+        return cls(dialect, len(rows), tuple(packed))
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
-        """The rows again, as tuples in MENTION_COLUMNS order."""
+        """The (encoded) rows again, as tuples in MENTION_COLUMNS order."""
         columns = (repeat(c.value, self.count) if isinstance(c, Constant) else c for c in self.columns)
         return zip(*columns, strict=True)
 

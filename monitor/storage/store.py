@@ -8,21 +8,22 @@ it, so a crash at any point loses nothing committed and stores nothing twice.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
+from itertools import islice, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.errors import StorageError
+from monitor.mentions.rows import MentionRow
 from monitor.storage import schema
 from monitor.storage.engine import make_engine, migrate, sqlite_path
-from monitor.storage.mention_rows import MENTION_COLUMNS, ColumnBatch, Constant, encode_mention_values
+from monitor.storage.mention_rows import MENTION_COLUMNS, Constant, MentionBatch
 
 # SQLite allows 32766 bound parameters per statement; 25 columns x 500 rows stays well below.
 _INSERT_CHUNK = 500
@@ -106,55 +107,38 @@ class Store:
                 found.update(r[0] for r in rows)
         return found
 
-    def store_mentions(
-        self, rows: Sequence[dict[str, Any]], cursor: CursorUpdate | None = None, *, now: datetime
+    def insert_mentions(
+        self,
+        rows: Sequence[MentionRow] | MentionBatch,
+        cursor: CursorUpdate | None = None,
+        *,
+        now: datetime,
     ) -> StoreResult:
-        """Insert mention rows (dicts keyed by column name) and move the cursor, in ONE transaction."""
-        values = [tuple(row.get(c) for c in MENTION_COLUMNS) for row in rows]
-        return self.store_mention_values(values, cursor, now=now)
-
-    def store_mention_values(
-        self, values: Sequence[tuple[Any, ...]], cursor: CursorUpdate | None = None, *, now: datetime
-    ) -> StoreResult:
-        """Insert mention rows given as tuples in `MENTION_COLUMNS` order (plain Python values), and
-        move the cursor, in ONE transaction."""
-        inserted = 0
-        if self.dialect == "sqlite":
+        """Insert mention rows (those stored already are left alone and counted as duplicates) and
+        move the cursor, in ONE transaction. `rows` may come packed already (`MentionBatch.of`, as
+        `monitor import`'s workers send them). The only way mentions are written."""
+        if isinstance(rows, MentionBatch):
+            batch = rows
+            if batch.dialect != self.dialect:
+                raise ValueError(f"a batch packed for {batch.dialect} given to a {self.dialect} store")
+        else:
             try:  # before the transaction: the write lock is held only while writing
-                values = encode_mention_values("sqlite", values)
+                batch = MentionBatch.of(rows, self.dialect)
             except ValueError as exc:  # the exception SQLAlchemy's own bind processing raises
-                raise sa.exc.StatementError(str(exc), _SQLITE_INSERT, None, exc) from None
+                raise sa.exc.StatementError(str(exc), "INSERT INTO mentions", None, exc) from None
+        inserted = 0
         with self.atomic() as conn:
-            if self.dialect == "sqlite" and values:
-                inserted = _sqlite_insert_mentions(conn, values)
-            for start in range(0, len(values) if self.dialect != "sqlite" else 0, _INSERT_CHUNK):
-                chunk = [
-                    dict(zip(MENTION_COLUMNS, v, strict=True)) for v in values[start : start + _INSERT_CHUNK]
-                ]
+            if batch.count and self.dialect == "sqlite":
+                inserted = _sqlite_insert(conn, batch)
+            elif batch.count:
                 stmt = (
                     self._insert(schema.mentions)
                     .on_conflict_do_nothing(index_elements=["source", "native_id", "brand"])
                     .returning(schema.mentions.c.id)
                 )
-                inserted += len(conn.execute(stmt, chunk).all())
-            if cursor is not None:
-                self._set_cursor(conn, cursor, now)
-        return StoreResult(inserted, len(values) - inserted)
-
-    def store_column_batch(
-        self, batch: ColumnBatch, cursor: CursorUpdate | None = None, *, now: datetime
-    ) -> StoreResult:
-        """`store_mention_values` for rows encoded for this store's dialect and given column by column
-        (how `monitor import`'s workers send them). On SQLite a constant text or NULL column is
-        written into the statement as a literal rather than bound once per row."""
-        if self.dialect != "sqlite":
-            return self.store_mention_values(list(batch.rows()), cursor, now=now)
-        inserted = 0
-        with self.atomic() as conn:
-            if batch.count:
-                sql, bound = _sqlite_insert_for(batch)
-                params = zip(*bound, strict=True) if bound else repeat((), batch.count)  # all literal
-                inserted = _sqlite_insert_mentions(conn, params, sql)
+                for chunk in _chunked(batch.rows(), _INSERT_CHUNK):
+                    values = [dict(zip(MENTION_COLUMNS, row, strict=True)) for row in chunk]
+                    inserted += len(conn.execute(stmt, values).all())
             if cursor is not None:
                 self._set_cursor(conn, cursor, now)
         return StoreResult(inserted, batch.count - inserted)
@@ -331,13 +315,12 @@ class Store:
 # -- the SQLite fast path ---------------------------------------------------------------------------
 
 if tuple(c.name for c in schema.mentions.columns if c.name != "id") != MENTION_COLUMNS:
-    raise RuntimeError(
-        "monitor/storage/mention_rows.py: MENTION_COLUMNS no longer matches the mentions table"
-    )
-_SQLITE_INSERT = (
-    f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) VALUES ({', '.join('?' * len(MENTION_COLUMNS))}) "
-    "ON CONFLICT (source, native_id, brand) DO NOTHING"
-)
+    raise RuntimeError("monitor/mentions/rows.py: MentionRow's fields no longer match the mentions table")
+
+
+def _chunked(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def _sqlite_literal(value: Any) -> str | None:
@@ -355,7 +338,25 @@ def _sqlite_literal(value: Any) -> str | None:
     return None
 
 
-def _sqlite_insert_for(batch: ColumnBatch) -> tuple[str, list[Any]]:
+def _sqlite_insert(conn: sa.Connection, batch: MentionBatch) -> int:
+    """Bulk insert through the DB-API cursor: SQLAlchemy's per-row bind processing costs more than
+    SQLite's own work. Constant text or NULL columns are written into the statement as literals, the
+    others bound. Same statement semantics as the SQLAlchemy insert (ON CONFLICT DO NOTHING on the
+    identity key), same stored formats (tests/storage/test_store.py compares the bytes), and the same
+    transaction as the cursor update that follows. Inserted rows are counted with sqlite3's
+    total_changes, which counts exactly the rows this statement inserted."""
+    sql, bound = _sqlite_insert_for(batch)
+    params = zip(*bound, strict=True) if bound else repeat((), batch.count)  # all literal
+    raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+    before = raw.total_changes
+    try:
+        raw.cursor().executemany(sql, params)
+    except sqlite3.DatabaseError as exc:  # the same exception classes callers get from SQLAlchemy
+        raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.DatabaseError) from exc
+    return raw.total_changes - before
+
+
+def _sqlite_insert_for(batch: MentionBatch) -> tuple[str, list[Any]]:
     """The INSERT for a batch (constant text/NULL columns as literals) and the columns it binds."""
     values: list[str] = []
     bound: list[Any] = []
@@ -371,20 +372,3 @@ def _sqlite_insert_for(batch: ColumnBatch) -> tuple[str, list[Any]]:
         "ON CONFLICT (source, native_id, brand) DO NOTHING"
     )
     return sql, bound
-
-
-def _sqlite_insert_mentions(
-    conn: sa.Connection, values: Iterable[tuple[Any, ...]], sql: str = _SQLITE_INSERT
-) -> int:
-    """Bulk insert through the DB-API cursor: the import's hot path spends more time in SQLAlchemy's
-    per-row bind processing than in SQLite. Same statement semantics (ON CONFLICT DO NOTHING on the
-    identity key), same stored formats (tests/test_store.py runs the contract on both paths' output),
-    and the same transaction as the cursor update that follows. Inserted rows are counted with
-    sqlite3's total_changes, which counts exactly the rows this statement inserted."""
-    raw = conn.connection.driver_connection
-    before = raw.total_changes
-    try:
-        raw.cursor().executemany(sql, values)
-    except sqlite3.DatabaseError as exc:  # the same exception classes callers get from SQLAlchemy
-        raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.DatabaseError) from exc
-    return raw.total_changes - before

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.sentiment.evidence import (
-    Evidence,
-    combine,
-    has_text,
-    rating_compound,
-    rating_score,
-    stored_score,
-)
+from analysis.sentiment.evidence import has_text, rating_compound, rating_score, stored_score
 from analysis.sentiment.stage import UNSCORED, Score, SentimentStage
 
 TEXT = Score(-0.5423, 0.0, 0.508, 0.492, "negative")  # a negative text score
@@ -31,33 +24,33 @@ def test_rating_alone(rating: int, compound: float, label: str) -> None:
     assert rating_compound(rating) == compound  # (rating - 3) / 2
     assert rating_score(rating) == Score(compound, None, None, None, label)
     # unscored language and empty text both fall back to the rating
-    assert combine(UNSCORED, rating) == Evidence(Score(compound, None, None, None, label), "rating")
-    assert combine(None, rating) == Evidence(Score(compound, None, None, None, label), "rating")
+    assert stored_score(UNSCORED, rating) == Score(compound, None, None, None, label)
+    assert stored_score(None, rating) == Score(compound, None, None, None, label)
 
 
 @pytest.mark.parametrize("rating", [None, 1, 3, 5])
 def test_scored_text_wins_over_any_rating(rating: int | None) -> None:
     # a 5-star review whose text reads negative stays negative: the text decides when it can be scored
-    assert combine(TEXT, rating) == Evidence(TEXT, "text")
+    assert stored_score(TEXT, rating) is TEXT
 
 
 def test_neutral_text_is_still_text() -> None:
     neutral = Score(0.0, 0.0, 1.0, 0.0, "neutral")
-    assert combine(neutral, 1) == Evidence(neutral, "text")
+    assert stored_score(neutral, 1) is neutral
 
 
 def test_nothing_to_go_on_is_unscored() -> None:
-    assert combine(None, None) == Evidence(UNSCORED, None)
-    assert combine(UNSCORED, None) == Evidence(UNSCORED, None)
-    assert not combine(UNSCORED, None).score.scored
+    assert stored_score(None, None) == UNSCORED
+    assert stored_score(UNSCORED, None) == UNSCORED
+    assert not stored_score(UNSCORED, None).scored
 
 
 @pytest.mark.parametrize("bad", [0, 6, -1, True, 4.5, "5"])
 def test_rating_out_of_range_is_an_error(bad: object) -> None:
     with pytest.raises(ValueError, match="rating: expected"):
-        combine(TEXT, bad)  # type: ignore[arg-type]
+        stored_score(TEXT, bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="rating: expected"):
-        combine(None, bad)  # type: ignore[arg-type]
+        stored_score(None, bad)  # type: ignore[arg-type]
 
 
 def test_has_text() -> None:
@@ -68,19 +61,19 @@ def test_has_text() -> None:
 
 
 def test_with_the_stage() -> None:
-    """The way the pipeline uses it: score the text if there is any, then combine with the rating."""
+    """The way the pipeline uses it: score the text if there is any, then decide with the rating."""
     stage = SentimentStage()
 
-    def stored(text: str, lang: str | None, rating: int | None) -> Evidence:
-        return combine(stage.score(text, lang).score if has_text(text) else None, rating)
+    def stored(text: str, lang: str | None, rating: int | None) -> Score:
+        return stored_score(stage.score(text, lang).score if has_text(text) else None, rating)
 
-    assert stored("", None, 2) == Evidence(Score(-0.5, None, None, None, "negative"), "rating")
-    assert stored("Sehr gut, danke!", "de", 4) == Evidence(Score(0.5, None, None, None, "positive"), "rating")
-    assert stored("Sehr gut, danke!", "de", None).source is None
+    assert stored("", None, 2) == Score(-0.5, None, None, None, "negative")
+    assert stored("Sehr gut, danke!", "de", 4) == Score(0.5, None, None, None, "positive")
+    assert stored("Sehr gut, danke!", "de", None) == UNSCORED
     text = stored("I love it", "en", 1)
-    assert text.source == "text"
-    assert text.score.label == "positive"
-    assert text.score.compound == pytest.approx(0.6369)
+    assert text.label == "positive"
+    assert text.compound == pytest.approx(0.6369)
+    assert text.pos is not None  # the text's own score, not the rating's
 
 
 @pytest.mark.parametrize("rating", [None, 1, 2, 3, 4, 5])
@@ -89,7 +82,14 @@ def test_with_the_stage() -> None:
     [None, UNSCORED, Score(None, None, None, None, "unscored"), Score(0.6, 0.5, 0.5, 0.0, "positive"),
      Score(0.0, 0.0, 1.0, 0.0, "neutral"), Score(-0.3, 0.0, 0.7, 0.3, "negative")],
 )  # fmt: skip
-def test_stored_score_is_what_combine_decides(text_score: Score | None, rating: int | None) -> None:
-    assert stored_score(text_score, rating) == combine(text_score, rating).score
+def test_text_decides_when_scored_else_rating_else_unscored(
+    text_score: Score | None, rating: int | None
+) -> None:
+    if text_score is not None and text_score.scored:
+        assert stored_score(text_score, rating) is text_score
+    elif rating is not None:
+        assert stored_score(text_score, rating) == rating_score(rating)
+    else:
+        assert stored_score(text_score, rating) == UNSCORED
     with pytest.raises(ValueError):
         stored_score(text_score, 6)

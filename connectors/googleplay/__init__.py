@@ -1,0 +1,61 @@
+"""The `googleplay` source: reviews of the company's own Android app through the official Google Play
+Developer API (`reviews.list`), authenticated as a service account.
+
+``GET {base_url}/androidpublisher/v3/applications/{package_name}/reviews`` with ``maxResults``,
+``token`` (from ``tokenPagination.nextPageToken``) and optionally ``translationLanguage``; newest
+(most recently created or edited) first. Authentication: `connectors.googleplay_auth` (a JWT signed
+with the key file, exchanged at the key's token_uri; `base_url` moves the token endpoint too).
+
+Limits to know when configuring it:
+
+- The API returns only reviews created or edited **in the last 7 days** (`MAX_GAP`). A poll gap
+  longer than that loses reviews for good, so keep `interval` well under it (the global default of
+  15 minutes is fine; "1h" to "1d" suits most apps); `monitor status` warns when the last
+  successful poll is older than `MAX_GAP`.
+- Only reviews of the production track that have a text. The quota is 200 GET requests an hour
+  per app, so `max_pages` x polls per hour (x brands polled through the source) must stay below it.
+- The service account must be given access to the app in Play Console (Users and permissions) with
+  the "Reply to reviews" permission; a refusal (401/403) is an AuthError saying so.
+
+A scoped source: set ``match = "scoped"``. The cursor (JSON: newest ``lastModified`` time stored
+and its review id) moves only on a poll's last page; later polls drop reviews older than it minus
+the overlap window and stop paging there.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.spec import SourceSpec
+
+if TYPE_CHECKING:
+    from connectors.googleplay.connector import GooglePlayConnector
+
+# reviews.list returns nothing older: a longer poll gap loses reviews (`monitor status` warns).
+MAX_GAP = timedelta(days=7)
+_PACKAGE = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$"
+
+
+class Options(BaseModel):
+    """Settings of a `type = "googleplay"` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    package_name: str = Field(pattern=_PACKAGE, description="the app's package name, e.g. com.acme.app")
+    max_results: int = Field(100, ge=1, le=100, description="reviews per request")
+    max_pages: int = Field(10, ge=1, le=100, description="requests a poll may make")
+    translation_language: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$", description="e.g. en; Google translates"
+    )
+    service_account_file: str | None = Field(None, description="path of the service-account JSON key")
+
+
+def build(spec: SourceSpec) -> GooglePlayConnector:
+    """The connector of one configured source. Imported here, not at the top, so that validating
+    settings (which needs only `Options`) does not load the fetching machinery (and jwt and cryptography)."""
+    from connectors.googleplay.connector import GooglePlayConnector
+
+    return GooglePlayConnector(spec)

@@ -1,0 +1,160 @@
+"""The fetching of the `youtube` source; see `connectors.youtube` for what it reads and its cursor."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from connectors.base import ApiConnector
+from connectors.credentials import credential
+from connectors.errors import ConnectorError, MalformedItem
+from connectors.http.redaction import Redactor
+from connectors.search_syntax import excludes_platform
+from connectors.types import BrandQuery, Mention, Page
+from connectors.youtube import Options
+from connectors.youtube.mapping import Cursor, LastError, classify_error, parse_list, to_mention
+
+log = logging.getLogger(__name__)
+
+YOUTUBE_API = "https://www.googleapis.com/youtube/v3"
+
+
+class YouTubeConnector(ApiConnector):
+    """One configured YouTube source; yields a page per API page, target after target."""
+
+    options: Options
+
+    def setup(self) -> None:
+        spec = self.spec
+        self._key = credential(
+            "youtube", "api_key", source_name=spec.name, options=self.options, base_dir=spec.base_dir
+        )
+        self._redactor = Redactor([self._key])
+        self._last_error = LastError()
+        session = requests.Session()
+        session.hooks["response"].append(self._last_error)
+        self.client = self.http_client(spec.base_url or YOUTUBE_API, session=session, secrets=[self._key])
+
+    def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
+        if excludes_platform(query.query, "youtube"):
+            log.info("%s: the query's source: filters exclude youtube; nothing to fetch", self.spec.name)
+            return
+        cursor = Cursor.load(since_cursor)
+        if cursor is None:
+            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+            cursor = Cursor()
+        last = since_cursor
+        targets = [("video", v) for v in self.options.video_ids]
+        targets += [("channel", c) for c in self.options.channel_ids]
+        for kind, target in targets:
+            for page in self._target(kind, target, cursor, query.brand):
+                if page.mentions or page.rejected or page.cursor != last:
+                    last = page.cursor
+                    yield page
+
+    # -- one video or channel ---------------------------------------------------------------------
+
+    def _target(self, kind: str, target: str, cursor: Cursor, brand: str) -> Iterator[Page]:
+        """Pages of one video's or channel's threads. Its time in the cursor moves only with the last
+        page: pages arrive newest first, so moving it earlier would skip the rest if the poll stopped."""
+        key = f"{kind}:{target}"
+        previous = cursor.newest.get(key)
+        threshold = previous - self.overlap if previous else None
+        newest = previous
+        params: dict[str, Any] = {
+            "part": "snippet",
+            "videoId" if kind == "video" else "allThreadsRelatedToChannelId": target,
+            "order": "time",
+            "maxResults": self.options.max_results,
+            "textFormat": "plainText",
+            "key": self._key,
+        }
+        seen: set[str] = set()
+        for number in range(1, self.options.max_pages + 1):
+            payload = self._get(params, kind, target)
+            if payload is None:  # comments disabled: nothing to read, nothing to remember
+                return
+            items, token = parse_list(payload, f"{self.spec.name}: {kind} {target}", self.spec.name)
+            mentions, rejected, reached = self._mentions(items, threshold, seen, brand, kind, target)
+            for mention in mentions:
+                if newest is None or mention.created_at > newest:
+                    newest = mention.created_at
+            done = reached or token is None or number == self.options.max_pages
+            if done and newest is not None:
+                cursor.newest[key] = newest
+            yield Page(tuple(mentions), cursor.dump(), rejected)
+            if done:
+                if previous is not None and token is not None and not reached:
+                    log.warning(
+                        "%s: %s %s has more than %d pages of comments since the last poll; older ones "
+                        "in between are not read",
+                        self.spec.name,
+                        kind,
+                        target,
+                        self.options.max_pages,
+                    )
+                return
+            params["pageToken"] = token
+
+    def _mentions(
+        self,
+        items: list[Any],
+        threshold: datetime | None,
+        seen: set[str],
+        brand: str,
+        kind: str,
+        target: str,
+    ) -> tuple[list[Mention], int, bool]:
+        """(mentions, rejected, reached) of one page; `reached`: the page ends with comments older
+        than the cursor's overlap window (order=time lists newest first, so later pages are older
+        still). An old comment elsewhere on the page is skipped but does not stop the poll: a
+        thread that is listed out of order (e.g. moved up by a new reply) must not hide newer ones."""
+        mentions: list[Mention] = []
+        rejected, last_old = 0, False
+        for index, item in enumerate(items):
+            try:
+                mention = to_mention(item, brand=brand, source_name=self.spec.name)
+            except MalformedItem as exc:
+                shown = item.get("id") if isinstance(item, dict) else None
+                what = f"thread {shown}" if isinstance(shown, str) else f"item {index + 1}"
+                log.warning("%s: skipped %s of %s %s: %s", self.spec.name, what, kind, target, exc)
+                rejected += 1
+                continue
+            last_old = threshold is not None and mention.created_at < threshold
+            if last_old or mention.native_id in seen:
+                continue
+            seen.add(mention.native_id)
+            mentions.append(mention)
+        return mentions, rejected, last_old
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    def _get(self, params: dict[str, Any], kind: str, target: str) -> Any | None:
+        """One commentThreads request; None when the video's comments are disabled."""
+        self._last_error.clear()
+        try:
+            return self.client.get_json("commentThreads", params)
+        except ConnectorError as exc:
+            status, body = self._last_error.status, self._last_error.body
+            self._last_error.clear()
+            classified = classify_error(
+                exc,
+                status,
+                body,
+                what=f"{kind} {target}",
+                source=self.spec.name,
+                now=self._now(),
+                redactor=self._redactor,
+            )
+            if classified is None:
+                log.info(
+                    "%s: comments are disabled on %s %s; nothing to read there", self.spec.name, kind, target
+                )
+                return None
+            if classified is exc:
+                raise
+            raise classified from None
