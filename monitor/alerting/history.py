@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.alerting.engine import STATE_PREFIX
-from monitor.alerting.rules import Rule, kinds
+from monitor.alerting.rules import kinds
 from monitor.alerting.spike_rules import SpikeKind
 from monitor.alerting.store import AlertStore, Episode
 from monitor.clock import Clock
+from monitor.config.alert_kinds import Rule
 
 if TYPE_CHECKING:
-    from analysis.spikes import Verdict
+    from analysis.spikes.detector import Verdict
     from monitor.config import Settings
     from monitor.storage.store import Store
 
@@ -101,7 +102,7 @@ def needs_history(settings: Settings, store: Store, earliest: Mapping[str, datet
 def record_history(settings: Settings, store: Store, brands: Iterable[str], *, clock: Clock) -> int:
     """Run the spike rules over the stored history of `brands` and record their finished episodes
     as historical alerts. Returns how many historical alerts the brands now have."""
-    from monitor.series import bucket_counts, floor_time
+    from monitor.alerting.series import bucket_counts, floor_time
 
     rules = spike_rules(settings)
     alerts = AlertStore(store)

@@ -16,8 +16,9 @@ from monitor.clock import FixedClock
 from monitor.config import load_settings
 from monitor.storage import schema
 from monitor.storage.store import Store
+from tests.alerting.test_backtest import EPISODE, NOW, history
 from tests.conftest import Env
-from tests.test_backtest import EPISODE, NOW, history
+from tests.support.rows import insert_dicts
 
 
 def _alerts(store: Store) -> list[sa.RowMapping]:
@@ -33,7 +34,7 @@ def _notifications(store: Store) -> int:
 @pytest.fixture
 def stored(store: Store) -> Store:
     """The history on both databases (settings come from `env`: the rules need no store)."""
-    store.store_mentions(history(), now=NOW)
+    insert_dicts(store, history(), now=NOW)
     return store
 
 
@@ -97,7 +98,7 @@ def test_mentions_newer_than_what_the_rules_judged_need_no_history(env: Env, sto
 
 def test_alerts_json_lists_historical_alerts(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     stored = env.store()
-    stored.store_mentions(history(), now=NOW)
+    insert_dicts(stored, history(), now=NOW)
     record_history(load_settings(env.config), stored, ["acme"], clock=FixedClock(NOW))
     code, out, err = env.cli("alerts", "--format", "json", capsys=capsys)
     assert code == 0, err
