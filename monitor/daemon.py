@@ -127,6 +127,11 @@ class Daemon:
             self.console.print(
                 Text(f"  {brand}: {stored[brand]:,} new; total {mix_line(mix.get(brand, Counter()))}")
             )
+        historical = self._record_history()
+        if historical:
+            self.console.print(
+                Text(f"  {historical} historical alert(s) in the stored history (not sent): monitor alerts")
+            )
         self.console.print(Text("polling on schedule; Ctrl-C or SIGTERM stops"))
         # The survey and customer files settings.toml names, then the index, stored and shown.
         first_cycle_index(self.settings, self.store, self.clock, self.console)
@@ -180,5 +185,18 @@ class Daemon:
             return
         if outcome.ok and outcome.result.stored:
             log.info("%s/%s: stored %d new mentions", src.name, brand, outcome.result.stored)
+        self._record_history()
         if getattr(self, "alerts", None) is not None:  # set with the scheduler, which runs this job
             self.alerts.after_poll(src.name, brand)
+
+    def _record_history(self) -> int:
+        """Mentions from the past that the live rules will never judge (a first poll, a source
+        catching up) are backtested, and their incidents recorded as historical alerts."""
+        from monitor.alerting.history import record_late_history
+
+        earliest = self.poller.ingestor.take_earliest()
+        try:
+            return record_late_history(self.settings, self.store, earliest, clock=self.clock)
+        except Exception:  # e.g. the database is unreachable: the next poll tries again
+            log.exception("backtest of late mentions failed")
+            return 0

@@ -122,3 +122,12 @@ def record_history(settings: Settings, store: Store, brands: Iterable[str], *, c
             finished = [e for e in found if e.resolved_at is not None]
             recorded += alerts.replace_historical(rule.labels(brand=brand), finished)
     return recorded
+
+
+def record_late_history(
+    settings: Settings, store: Store, earliest: Mapping[str, datetime], *, clock: Clock
+) -> int:
+    """After an ingest: backtest the brands that got mentions the live rules will never judge
+    (`earliest`: brand -> oldest mention stored). Returns the historical alerts those brands hold."""
+    brands = needs_history(settings, store, earliest)
+    return record_history(settings, store, brands, clock=clock) if brands else 0

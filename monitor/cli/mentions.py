@@ -8,12 +8,16 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from connectors.errors import MonitorError
 from monitor.cli import App, pass_app
 from monitor.cli.options import format_option, open_out, time_option
+
+if TYPE_CHECKING:
+    from monitor.mentions.pipeline import Ingestor
 
 
 @click.command()
@@ -43,7 +47,17 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
         else:
             failed += 1
             click.echo(f"{src.name}/{b}: FAILED: {o.error}", err=True)
+    _record_history(app, poller.ingestor)
     return 1 if failed else 0
+
+
+def _record_history(app: App, ingestor: Ingestor) -> None:
+    """Run the spike rules over what just arrived from the past (a first poll, an import)."""
+    from monitor.alerting.history import record_late_history
+
+    found = record_late_history(app.settings, app.store, ingestor.take_earliest(), clock=ingestor.clock)
+    if found:
+        click.echo(f"{found} historical alert(s) in the stored history (recorded, not sent): monitor alerts")
 
 
 @click.command("import")
@@ -88,7 +102,8 @@ def import_(
     batch_size: int,
     workers: int | None,
 ) -> int:
-    """Backfill mentions from a CSV or JSONL file (streamed, idempotent, never alerts)."""
+    """Backfill mentions from a CSV or JSONL file (streamed, idempotent). Never notifies: incidents
+    in the imported history are recorded as historical alerts (see `monitor alerts`)."""
     from monitor.mentions.scoring_pool import POOL_MIN_BYTES, BatchScorer, start_fork_server
 
     scorer = BatchScorer(workers=workers)
@@ -108,13 +123,14 @@ def import_(
 
     stopped: list[int] = []
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    ingestor = Ingestor(
+        app.store, scorer=scorer, lexicons={b.name: b.lexicon for b in app.settings.brands.values()}
+    )
     try:
         summary = import_file(
             file,
             app.settings,
-            Ingestor(
-                app.store, scorer=scorer, lexicons={b.name: b.lexicon for b in app.settings.brands.values()}
-            ),
+            ingestor,
             brand=brand,
             default_source=default_source,
             fmt=fmt,  # type: ignore[arg-type]
@@ -127,6 +143,7 @@ def import_(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(summary.line())
+    _record_history(app, ingestor)
     if stopped:
         click.echo(
             f"import stopped by {signal.Signals(stopped[0]).name}: every row above is stored; "

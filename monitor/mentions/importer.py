@@ -130,7 +130,7 @@ def _write(result: ChunkResult, chunk: Chunk, ingestor: Ingestor, summary: Impor
         log.warning("%s: %s (skipped)", where, problem)
     summary.rejected += len(result.rejected)
     if result.batch is not None:
-        stored = ingestor.store.insert_mentions(result.batch, now=chunk.now)
+        stored = ingestor.insert(result.batch, now=chunk.now)
         summary.stored += stored.inserted
         summary.duplicates += stored.duplicates  # a concurrent writer got there first
     if result.error is not None:

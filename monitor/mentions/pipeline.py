@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from analysis.sentiment.lexicon import LexiconOverrides
 from analysis.sentiment.stage import SentimentStage
@@ -20,12 +20,14 @@ from connectors.query import Query
 from connectors.types import BrandQuery, Connector, Mention
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, Source
-from monitor.mentions.rows import unscored_row
+from monitor.mentions.rows import MentionRow, unscored_row
 from monitor.mentions.scoring_pool import BatchScorer, stage_for_lexicon
 from monitor.mentions.steps import BrandRule, Candidate, prepare
-from monitor.storage.store import CursorUpdate, Store
+from monitor.storage.mention_rows import MentionBatch
+from monitor.storage.store import CursorUpdate, Store, StoreResult
 
 log = logging.getLogger(__name__)
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -60,6 +62,37 @@ class Ingestor:
             )
         self.scorer = scorer
         self.lexicons = dict(lexicons or {})  # brand -> its lexicon overrides
+        # brand -> the oldest mention stored since the last take_earliest(): what tells whether the
+        # alert rules must look back over history (monitor/alerting/history.py).
+        self._earliest: dict[str, datetime] = {}
+        self._earliest_lock = threading.Lock()
+
+    def insert(
+        self, rows: Sequence[MentionRow] | MentionBatch, cursor: CursorUpdate | None = None, *, now: datetime
+    ) -> StoreResult:
+        """Store prepared rows (and move `cursor`) in one transaction; the one write of polling and
+        import alike."""
+        result = self.store.insert_mentions(rows, cursor, now=now)
+        oldest: dict[str, datetime] = {}
+        if isinstance(rows, MentionBatch):
+            # An import's packed batch: a backfill, history by definition, whatever its times.
+            oldest = dict.fromkeys(rows.brands(), _LONG_AGO)
+        else:
+            for r in rows:
+                if r.brand not in oldest or r.created_at < oldest[r.brand]:
+                    oldest[r.brand] = r.created_at
+        if oldest:
+            with self._earliest_lock:
+                for brand, t in oldest.items():
+                    if brand not in self._earliest or t < self._earliest[brand]:
+                        self._earliest[brand] = t
+        return result
+
+    def take_earliest(self) -> dict[str, datetime]:
+        """Per brand, the oldest mention stored since the last call (and forget them)."""
+        with self._earliest_lock:
+            taken, self._earliest = self._earliest, {}
+        return taken
 
     def ingest(
         self, mentions: Sequence[Mention], *, query: Query | None = None, cursor: CursorUpdate | None = None
@@ -77,7 +110,7 @@ class Ingestor:
             scorer_for=self.scorer.stages.scorer_for,
             lexicons=self.lexicons,
         )
-        stored = self.store.insert_mentions(prepared.rows, cursor, now=now)
+        stored = self.insert(prepared.rows, cursor, now=now)
         return BatchResult(
             stored=stored.inserted,
             duplicates=prepared.duplicates + stored.duplicates,  # stored.: a concurrent writer was first

@@ -113,6 +113,13 @@ class MentionBatch:
             packed.append(Constant(first) if same else list(column))
         return cls(dialect, len(rows), tuple(packed))
 
+    def brands(self) -> set[str]:
+        """The brands the batch holds rows of."""
+        if not self.count:
+            return set()
+        column = self.columns[MENTION_COLUMNS.index("brand")]
+        return {column.value} if isinstance(column, Constant) else set(column)
+
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The (encoded) rows again, as tuples in MENTION_COLUMNS order."""
         columns = (repeat(c.value, self.count) if isinstance(c, Constant) else c for c in self.columns)

@@ -5,7 +5,11 @@ that was seen live."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +21,7 @@ from monitor.config import load_settings
 from monitor.storage import schema
 from monitor.storage.store import Store
 from tests.alerting.test_backtest import EPISODE, NOW, history
-from tests.conftest import Env
+from tests.conftest import MONITOR, ROOT, Env
 from tests.support.rows import insert_dicts
 
 
@@ -115,3 +119,91 @@ def test_alerts_json_lists_historical_alerts(env: Env, capsys: pytest.CaptureFix
     code, _, err = env.cli("alerts", "--since", "yesterday", capsys=capsys)
     assert code == 2 and "--since" in err and err.count("\n") == 1
     stored.close()
+
+
+# -- the bundled example: an outage from 2026-11-04T09:00Z, fixed 17:00Z, over 2026-11-06T03:00Z ------
+
+
+def _bundled_example(tmp: Path) -> Path:
+    """The bundled settings.toml, its database in `tmp` and its files read from the checkout."""
+    text = (ROOT / "settings.toml").read_text(encoding="utf-8")
+    text = text.replace('url = "sqlite:///data/monitor.db"', f'url = "sqlite:///{tmp / "monitor.db"}"')
+    text = text.replace('path = "examples/', f'path = "{ROOT}/examples/')
+    config = tmp / "settings.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def _outage_alert(alerts: list[dict]) -> dict:
+    (alert,) = [a for a in alerts if a["brand"] == "acme" and a["rule"] == "negative_spike"]
+    assert alert["historical"] is True
+    started, resolved = (
+        datetime.fromisoformat(alert["started_at"]),
+        datetime.fromisoformat(alert["resolved_at"]),
+    )
+    assert datetime(2026, 11, 4, 9, tzinfo=UTC) <= started <= datetime(2026, 11, 4, 11, tzinfo=UTC)
+    assert resolved > datetime(2026, 11, 5, 12, tzinfo=UTC)  # still firing then (the fix ships 17:00Z)
+    return alert
+
+
+def test_a_later_poll_of_the_example_records_its_outage_and_the_w45_report_lists_it(tmp_path: Path) -> None:
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.fail("faketime not found: apt-get install faketime (.ci/run installs it)", pytrace=False)
+    config = _bundled_example(tmp_path)
+    poll = subprocess.run(
+        [faketime, "2027-03-01 12:00:00", MONITOR, "--config", str(config), "poll"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**os.environ, "TZ": "UTC"},
+    )  # fmt: skip
+    assert poll.returncode == 0, poll.stderr
+    assert "historical alert(s)" in poll.stdout
+    listed = subprocess.run(
+        [MONITOR, "--config", str(config), "alerts", "--format", "json"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    alerts = json.loads(listed.stdout)["alerts"]
+    _outage_alert(alerts)
+    assert all(a["historical"] for a in alerts)
+    out = tmp_path / "reports"
+    subprocess.run(
+        [MONITOR, "--config", str(config), "report", "--week", "2026-W45", "--format", "json",
+         "--output", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    (report,) = out.glob("*.json")
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    reported = [a for a in _alerts_in(doc) if a["rule"] == "negative_spike"]
+    assert reported and all(a["historical"] is True for a in reported)
+
+
+def _alerts_in(doc: object) -> list[dict]:
+    """Every alert object anywhere in a report document."""
+    found: list[dict] = []
+    if isinstance(doc, dict):
+        if "rule" in doc and "historical" in doc:
+            found.append(doc)
+        for value in doc.values():
+            found += _alerts_in(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            found += _alerts_in(value)
+    return found
+
+
+def test_an_import_of_the_example_records_its_outage_once(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("social.jsonl", "reviews.csv"):
+        code, out, err = env.cli("import", str(ROOT / "examples" / "acme" / name), capsys=capsys)
+        assert code == 0, err
+    code, out, _ = env.cli("alerts", "--format", "json", capsys=capsys)
+    first = json.loads(out)["alerts"]
+    _outage_alert(first)
+    # The same file again stores nothing new, and records the same alerts, not a second set.
+    code, _, err = env.cli("import", str(ROOT / "examples" / "acme" / "social.jsonl"), capsys=capsys)
+    assert code == 0, err
+    code, out, _ = env.cli("alerts", "--format", "json", capsys=capsys)
+    again = json.loads(out)["alerts"]
+    assert [(a["rule"], a["brand"], a["started_at"]) for a in again] == [
+        (a["rule"], a["brand"], a["started_at"]) for a in first
+    ]
