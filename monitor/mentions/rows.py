@@ -1,4 +1,5 @@
-"""`MentionRow`: one stored mention, every column of the `mentions` table but the row id.
+"""Rows as polling and `monitor import` build them: `MentionRow` (one stored mention, every column of
+the `mentions` table but the row id; defined by storage, whose table it is a row of).
 
 Polling and `monitor import` build these from the first step to the insert, and the store writes them
 (monitor/storage/). A NamedTuple rather than a dataclass: building one costs a fraction of a
@@ -9,51 +10,15 @@ one `zip`. This module imports nothing heavy: the import's scoring workers use i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
 
 from connectors.types import Mention
+from monitor.storage.mention_rows import MentionRow
 
 UNSCORED_LABEL = "unscored"
 # `new_row(MentionRow, (...22 values in field order...))`: what `MentionRow._make` does without the
 # length check, at a third of the cost of `MentionRow(...)`'s keyword-capable __new__ (~0.5 us a row).
 # For the import's per-row path, where every value is written out in field order next to the call.
 new_row = tuple.__new__
-
-
-class MentionRow(NamedTuple):
-    """The fields in table order (monitor/storage/store.py checks that at import time).
-
-    Before the score step the score fields are empty (`compound`... None, label "unscored");
-    `lang` is the stated language until the scorer detects one.
-    """
-
-    source: str
-    native_id: str
-    brand: str
-    source_name: str
-    created_at: datetime
-    text: str
-    title: str | None
-    url: str | None
-    author: str | None
-    lang: str | None
-    rating: int | None
-    engagement: int | None
-    reach: int | None
-    compound: float | None
-    pos: float | None
-    neu: float | None
-    neg: float | None
-    label: str
-    scored: bool
-    raw: dict[str, Any] | None
-    extra: dict[str, Any] | None
-    ingested_at: datetime
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The identity (source, native_id, brand)."""
-        return (self.source, self.native_id, self.brand)
 
 
 def unscored_row(m: Mention, now: datetime) -> MentionRow:

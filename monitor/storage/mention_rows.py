@@ -20,9 +20,44 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from monitor.mentions.rows import MentionRow
+
+class MentionRow(NamedTuple):
+    """The fields in table order (monitor/storage/store.py checks that at import time).
+
+    Before the score step the score fields are empty (`compound`... None, label "unscored");
+    `lang` is the stated language until the scorer detects one.
+    """
+
+    source: str
+    native_id: str
+    brand: str
+    source_name: str
+    created_at: datetime
+    text: str
+    title: str | None
+    url: str | None
+    author: str | None
+    lang: str | None
+    rating: int | None
+    engagement: int | None
+    reach: int | None
+    compound: float | None
+    pos: float | None
+    neu: float | None
+    neg: float | None
+    label: str
+    scored: bool
+    raw: dict[str, Any] | None
+    extra: dict[str, Any] | None
+    ingested_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The identity (source, native_id, brand)."""
+        return (self.source, self.native_id, self.brand)
+
 
 MENTION_COLUMNS: tuple[str, ...] = MentionRow._fields
 """Every column of `mentions` but the row id, in table order (monitor/storage/store.py checks)."""

@@ -20,10 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.errors import StorageError
-from monitor.mentions.rows import MentionRow
 from monitor.storage import schema
 from monitor.storage.engine import make_engine, migrate, sqlite_path
-from monitor.storage.mention_rows import MENTION_COLUMNS, Constant, MentionBatch
+from monitor.storage.mention_rows import MENTION_COLUMNS, Constant, MentionBatch, MentionRow
 
 # SQLite allows 32766 bound parameters per statement; 25 columns x 500 rows stays well below.
 _INSERT_CHUNK = 500

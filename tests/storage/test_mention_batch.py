@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.mentions.rows import MentionRow
 from monitor.storage import schema
 from monitor.storage.mention_rows import (
     MENTION_COLUMNS,
     Constant,
     MentionBatch,
+    MentionRow,
     SQLiteMentionReader,
     _sqlite_time,
 )

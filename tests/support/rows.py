@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from monitor.mentions.rows import MentionRow
+from monitor.storage.mention_rows import MentionRow
 from monitor.storage.store import CursorUpdate, Store, StoreResult
 
 
