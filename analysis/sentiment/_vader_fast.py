@@ -60,6 +60,7 @@ from __future__ import annotations
 import math
 import string
 from itertools import compress
+from typing import Any, Self
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -184,7 +185,7 @@ def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
         ep_count = 4
     ep_amplifier = ep_count * 0.292
     qm_count = text.count("?")
-    qm_amplifier = 0
+    qm_amplifier = 0.0
     if qm_count > 1:
         qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
     punct_emph_amplifier = ep_amplifier + qm_amplifier
@@ -224,7 +225,7 @@ def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     }
 
 
-class _EmojiDict(dict):  # type: ignore[type-arg]
+class _EmojiDict(dict[str, str]):
     """The analyzer's emoji dict, which also knows whether any key is an ASCII character.
 
     Default keys are all non-ASCII, so an ASCII text (nearly every mention: `str.isascii` is a
@@ -247,34 +248,34 @@ class _EmojiDict(dict):  # type: ignore[type-arg]
     def _stale(self) -> None:
         self._ascii_key = None
 
-    def __setitem__(self, key, value):  # type: ignore[no-untyped-def]
+    def __setitem__(self, key: str, value: str) -> None:
         super().__setitem__(key, value)
         self._stale()
 
-    def __delitem__(self, key):  # type: ignore[no-untyped-def]
+    def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
         self._stale()
 
-    def __ior__(self, other):  # type: ignore[no-untyped-def]
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]  # in place like dict.__ior__ (dict.__or__ builds a plain dict)
         result = super().__ior__(other)
         self._stale()
         return result
 
-    def update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, *args: Any, **kwargs: str) -> None:
         super().update(*args, **kwargs)
         self._stale()
 
-    def setdefault(self, key, default=None):  # type: ignore[no-untyped-def]
+    def setdefault(self, key: str, default: Any = None) -> Any:
         result = super().setdefault(key, default)
         self._stale()
         return result
 
-    def pop(self, *args):  # type: ignore[no-untyped-def]
+    def pop(self, *args: Any) -> Any:
         result = super().pop(*args)
         self._stale()
         return result
 
-    def popitem(self):  # type: ignore[no-untyped-def]
+    def popitem(self) -> tuple[str, str]:
         result = super().popitem()
         self._stale()
         return result
@@ -312,7 +313,7 @@ class FastSentimentIntensityAnalyzer(SentimentIntensityAnalyzer):
                 prev_space = ch == " "
         return "".join(out)
 
-    def polarity_scores(self, text):  # type: ignore[no-untyped-def]
+    def polarity_scores(self, text: str) -> dict[str, float]:
         if type(text) is not str:
             # Non-str input (bytes, None, str subclasses...) is rare: let 3.3.2 handle it, so
             # even its errors and quirks are the same.
@@ -421,24 +422,24 @@ class FastSentimentIntensityAnalyzer(SentimentIntensityAnalyzer):
                 j = i - (start_i + 1)
                 if i > start_i and not inlex[j]:
                     # scalar_inc_dec(words[j], valence, is_cap_diff), inlined
-                    s = 0.0
+                    boost = 0.0
                     if low[j] in BOOSTER_DICT:
-                        s = BOOSTER_DICT[low[j]]
+                        boost = BOOSTER_DICT[low[j]]
                         if valence < 0:
-                            s *= -1
+                            boost *= -1
                         if raw[j].isupper():
                             if is_cap_diff is None:
                                 is_cap_diff = _allcap_differential(raw)
                             if is_cap_diff:
                                 if valence > 0:
-                                    s += C_INCR
+                                    boost += C_INCR
                                 else:
-                                    s -= C_INCR
-                    if start_i == 1 and s != 0:
-                        s = s * 0.95
-                    if start_i == 2 and s != 0:
-                        s = s * 0.9
-                    valence = valence + s  # always added: keeps the sign of zero identical
+                                    boost -= C_INCR
+                    if start_i == 1 and boost != 0:
+                        boost = boost * 0.95
+                    if start_i == 2 and boost != 0:
+                        boost = boost * 0.9
+                    valence = valence + boost  # always added: keeps the sign of zero identical
                     # _negation_check(valence, words, start_i, i), on the lower-cased list
                     if start_i == 0:
                         if _negated(low[i - 1]):

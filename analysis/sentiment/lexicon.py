@@ -133,7 +133,7 @@ class LexiconOverrides:
 
 def build_analyzer(
     overrides: LexiconOverrides | Mapping[str, Any] | None = None,
-    analyzer_class: type[A] = SentimentIntensityAnalyzer,  # type: ignore[assignment]
+    analyzer_class: type[A] = SentimentIntensityAnalyzer,
 ) -> A:
     """A new analyzer (vaderSentiment's, or a subclass such as a faster one) with the overrides.
 
