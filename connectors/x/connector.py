@@ -47,7 +47,6 @@ class XConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.reads_this_fetch = 0
         token = credential(
             "x", "bearer_token", source_name=spec.name, options=self.options, base_dir=spec.base_dir
         )
@@ -68,7 +67,6 @@ class XConnector(ApiConnector):
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
         self.adapter.reset_budget()
-        self.reads_this_fetch = 0
         planned = self._call(query)
         if planned is None:
             log.info("%s: the query's source: filters exclude x; nothing to fetch", self.spec.name)
@@ -86,7 +84,6 @@ class XConnector(ApiConnector):
             tweets, users, meta = parse_response(
                 self._request(endpoint, call, params), f"{self.spec.name}: GET {endpoint}"
             )
-            self.reads_this_fetch += len(tweets)
             mentions, rejected, reached = self._mentions(tweets, users, floor, query.brand, number)
             for mention in mentions:
                 number_id = int(mention.native_id)
