@@ -73,14 +73,6 @@ class CursorCodec(Generic[S]):
         except _UNREADABLE as exc:
             raise UnreadableCursor(f"{type(exc).__name__}: {exc}") from None
 
-    def load(self, text: str | None) -> S | None:
-        """`read`, with None for an unreadable cursor (where the state itself can be None, as before
-        a first poll, only `read` tells the two apart)."""
-        try:
-            return self.read(text)
-        except UnreadableCursor:
-            return None
-
     def dump(self, state: S) -> str | None:
         data = self._encode(state)
         return None if data is None else json.dumps(data, sort_keys=True, separators=(",", ":"))

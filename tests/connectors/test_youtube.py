@@ -137,7 +137,7 @@ def test_recorded_pages_of_a_video(replay: Replay, tmp_path: Path, sleeps: list[
     assert last.engagement == 2  # 0 likes + 2 replies
     assert mentions[2].engagement == 4  # 4 likes + 0 replies
     # The cursor moves only with the last page of the video.
-    assert CURSOR.load(pages[0].cursor) == Cursor()
+    assert CURSOR.read(pages[0].cursor) == Cursor()
     assert pages[-1].cursor == '{"video:F1UP7wRCPH8":"2019-11-26T15:51:44+00:00"}'
     assert sum(p.rejected for p in pages) == 0 and sleeps == []
 
@@ -257,7 +257,7 @@ def test_each_video_and_channel_keeps_its_own_cursor(
     pages = fetch(conn, '{"channel:UC_x5XG1OV2P6uZZ5FSM9Ttw": "2019-01-01T00:00:00+00:00"}')
 
     assert [len(p.mentions) for p in pages] == [5, 1]
-    assert CURSOR.load(pages[-1].cursor) == Cursor(
+    assert CURSOR.read(pages[-1].cursor) == Cursor(
         {
             f"video:{VIDEO}": datetime(2019, 11, 26, 15, 51, 44, tzinfo=UTC),
             f"channel:{CHANNEL}": datetime(2019, 6, 23, 2, 49, tzinfo=UTC),
@@ -467,7 +467,7 @@ def test_an_empty_video_yields_no_mentions(replay: Replay, tmp_path: Path, sleep
     replay.add_file(FIXTURES / "empty.replay.json")
     pages = fetch(connector(replay, tmp_path, sleeps))
     assert [m for p in pages for m in p.mentions] == []
-    assert all(CURSOR.load(p.cursor) == Cursor() for p in pages)
+    assert all(CURSOR.read(p.cursor) == Cursor() for p in pages)
 
 
 def test_a_query_excluding_youtube_fetches_nothing(
