@@ -9,7 +9,7 @@ This is a **scoped** source by nature (it returns reviews of the company's own a
 name the brand), so configure it with ``match = "scoped"``; with the default ``match = "query"``
 the pipeline would drop every review that does not contain the brand's keywords.
 
-Identity: a review's native id is ``"<country>:<review id>"`` (see `appstore_map.native_id`); the
+Identity: a review's native id is ``"<country>:<review id>"`` (see `mapping.native_id`); the
 bare review id and the country are kept in `extra`.
 
 The cursor is JSON keyed by country, ``{"us": {"updated": ISO time | null, "id": "123"}}``: the

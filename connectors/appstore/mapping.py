@@ -21,11 +21,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.base import CursorCodec
 from connectors.errors import MalformedItem, PayloadError
 from connectors.html_text import html_to_text
 from connectors.types import Mention
 
-__all__ = ["Feed", "Review", "app_url", "native_id", "parse_feed", "parse_time", "to_review"]
+__all__ = [
+    "CURSOR",
+    "Feed",
+    "Mark",
+    "Review",
+    "app_url",
+    "is_app_metadata",
+    "native_id",
+    "parse_feed",
+    "parse_time",
+    "to_review",
+]
 
 APP_PAGE = "https://apps.apple.com"
 _DIGITS = re.compile(r"^[0-9]{1,20}$")
@@ -103,9 +115,10 @@ def parse_feed(payload: Any, where: str) -> Feed:
     return Feed(entries, parse_time(_label(feed.get("updated"))), _last_page(feed.get("link")))
 
 
-def is_app_metadata(entry: Any) -> bool:
-    """Whether an entry describes the app rather than reviewing it (older feeds, page 1)."""
-    return isinstance(entry, Mapping) and "im:rating" not in entry and "im:name" in entry
+def is_app_metadata(entry: Any, *, first: bool = False) -> bool:
+    """Whether an entry describes the app rather than reviewing it: older feeds put the app's own
+    entry (``im:name``, no ``im:rating``) first on page 1; the `first` entry needs no ``im:name``."""
+    return isinstance(entry, Mapping) and "im:rating" not in entry and (first or "im:name" in entry)
 
 
 def entry_id(entry: Any) -> str | None:
@@ -193,3 +206,42 @@ def to_review(entry: Any, feed: Feed, *, country: str, app_id: str, brand: str, 
         extra=extra,
     )
     return Review(mention, review_id, updated)
+
+
+# -- the cursor -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where one storefront's reading stopped: the newest review time and the highest review id."""
+
+    updated: datetime | None
+    review_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "updated": self.updated.isoformat() if self.updated else None,
+            "id": str(self.review_id) if self.review_id is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Mark | None:
+        """The mark, or None for one that holds nothing usable (that storefront starts afresh)."""
+        if not isinstance(value, Mapping):
+            return None
+        updated = parse_time(value.get("updated"))
+        raw_id = value.get("id")
+        review_id = int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else None
+        return cls(updated, review_id) if updated or review_id is not None else None
+
+
+def _marks(data: Any) -> dict[str, Mark]:
+    if not isinstance(data, Mapping):
+        raise ValueError("not an object keyed by country")
+    return {str(k): mark for k, v in data.items() if (mark := Mark.from_json(v)) is not None}
+
+
+# The cursor, keyed by country: {"us": {"updated": ISO time | null, "id": "123" | null}}.
+CURSOR: CursorCodec[dict[str, Mark]] = CursorCodec(
+    _marks, lambda marks: {k: m.to_json() for k, m in marks.items()} or None, empty=dict
+)

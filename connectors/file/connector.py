@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from connectors.base import CursorCodec, read_cursor
 from connectors.errors import ConnectorError, InputError
 from connectors.file import Options
 from connectors.records import read_records, record_to_mention
@@ -16,8 +18,30 @@ from connectors.types import BrandQuery, Mention, Page
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where reading stopped: the byte offset and line number of the next row, and the file's size."""
+
+    offset: int
+    line: int
+    size: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"offset": self.offset, "line": self.line, "size": self.size}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Position:
+        return cls(int(data["offset"]), int(data["line"]), int(data.get("size", 0)))
+
+
+# The cursor as JSON: {"offset": ..., "line": ..., "size": ...}; none before the first poll.
+CURSOR: CursorCodec[Position | None] = CursorCodec(
+    Position.from_json, lambda p: p.to_json() if p else None, empty=lambda: None
+)
+
+
 class FileConnector:
-    """Reads a mention file from the stored byte offset; the cursor is JSON {offset, line, size}."""
+    """Reads a mention file from the stored byte offset (the cursor: a `Position`)."""
 
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
@@ -30,12 +54,11 @@ class FileConnector:
             raise ConnectorError(f"{self.spec.name}: file not found: {self.path}", source=self.spec.name)
         size = self.path.stat().st_size
         offset, line = 0, 1
-        if since_cursor:
-            state = json.loads(since_cursor)
-            # A file that shrank was replaced or rotated: read it again from the top; the store's
-            # identity key keeps rows seen before from being stored twice.
-            if state.get("size", 0) <= size:
-                offset, line = int(state["offset"]), int(state["line"])
+        start = read_cursor(since_cursor, CURSOR, self.spec.name)
+        # A file that shrank was replaced or rotated: read it again from the top; the store's
+        # identity key keeps rows seen before from being stored twice.
+        if start is not None and start.size <= size:
+            offset, line = start.offset, start.line
         if offset >= size:
             return
         fmt = None if self.options.format == "auto" else self.options.format
@@ -77,5 +100,5 @@ class FileConnector:
         yield Page(tuple(mentions), self._cursor(offset, line, size), rejected)
 
     @staticmethod
-    def _cursor(offset: int, line: int, size: int) -> str:
-        return json.dumps({"offset": offset, "line": line, "size": max(size, offset)})
+    def _cursor(offset: int, line: int, size: int) -> str | None:
+        return CURSOR.dump(Position(offset, line, max(size, offset)))

@@ -3,7 +3,7 @@ Developer API (`reviews.list`), authenticated as a service account.
 
 ``GET {base_url}/androidpublisher/v3/applications/{package_name}/reviews`` with ``maxResults``,
 ``token`` (from ``tokenPagination.nextPageToken``) and optionally ``translationLanguage``; newest
-(most recently created or edited) first. Authentication: `connectors.googleplay_auth` (a JWT signed
+(most recently created or edited) first. Authentication: `connectors.googleplay.auth` (a JWT signed
 with the key file, exchanged at the key's token_uri; `base_url` moves the token endpoint too).
 
 Limits to know when configuring it:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import ApiConnector
-from connectors.errors import AuthError, MalformedItem, PayloadError
+from connectors.base import ApiConnector, PageEmitter
+from connectors.errors import AuthError, PayloadError
 from connectors.googleplay import Options
 from connectors.googleplay.auth import TokenSource, load_service_account, rewrap, token_endpoint
-from connectors.googleplay.mapping import parse_page, to_mention
+from connectors.googleplay.mapping import CURSOR, Mark, parse_page, to_mention
 from connectors.http.redaction import Redactor, body_preview, strip_controls
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
@@ -26,25 +24,6 @@ _ACCESS_HINT = (
     "give the service account access to this app in Play Console (Users and permissions) with the "
     "'Reply to reviews' permission, and enable the Google Play Android Developer API in its Cloud project"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """Where reading stopped: the newest `lastModified` stored and that review's id."""
-
-    modified: datetime
-    review_id: str
-
-    def dump(self) -> str:
-        return json.dumps({"modified": self.modified.isoformat(), "id": self.review_id}, sort_keys=True)
-
-    @classmethod
-    def load(cls, text: str | None) -> Mark | None:
-        try:
-            data = json.loads(text or "")
-            return cls(datetime.fromisoformat(data["modified"]).astimezone(UTC), str(data["id"]))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
 
 
 class GooglePlayConnector(ApiConnector):
@@ -71,12 +50,10 @@ class GooglePlayConnector(ApiConnector):
         if excludes_platform(query.query, "googleplay"):
             log.info("%s: the query's source: filters exclude googleplay; nothing to fetch", self.spec.name)
             return
-        start = Mark.load(since_cursor)
-        if since_cursor and start is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        start = self.read_cursor(since_cursor, CURSOR)
         threshold = start.modified - self.overlap if start else None
         newest, oldest = start, None
-        previous = start.dump() if start else since_cursor  # the cursor as stored, canonically
+        emitter = PageEmitter(CURSOR.dump(start) if start else since_cursor)  # compared canonically
         params: dict[str, Any] = {"maxResults": self.options.max_results}
         if self.options.translation_language:
             params["translationLanguage"] = self.options.translation_language
@@ -91,14 +68,10 @@ class GooglePlayConnector(ApiConnector):
                 if oldest is None or m.created_at < oldest.modified:
                     oldest = Mark(m.created_at, m.native_id)
             last = reached or page_token is None or number == self.options.max_pages
-            if last:
-                out = newest.dump() if newest else None
-            else:  # resume from where this poll started, or (first poll) from what it has stored
-                progress = start or oldest
-                out = progress.dump() if progress else None
-            if fresh or rejected or out != previous:
-                previous = out
-                yield Page(tuple(fresh), out, rejected)
+            # Not the last page: resume from where this poll started, or (first poll) from what it has stored.
+            out = CURSOR.dump(newest if last else start or oldest)
+            if (page := emitter.page(fresh, out, rejected)) is not None:
+                yield page
             if last:
                 if start and page_token is not None and not reached:
                     log.warning(
@@ -111,29 +84,22 @@ class GooglePlayConnector(ApiConnector):
             params["token"] = page_token
 
     def _mentions(self, items: list[Any], brand: str, number: int) -> tuple[list[Mention], int]:
-        mentions: list[Mention] = []
-        rejected = 0
-        for index, item in enumerate(items):
-            try:
-                mentions.append(
-                    to_mention(
-                        item,
-                        package=self.options.package_name,
-                        brand=brand,
-                        source_name=self.spec.name,
-                        translated_to=self.options.translation_language,
-                    )
-                )
-            except MalformedItem as exc:
-                shown = item.get("reviewId") if isinstance(item, Mapping) else None
-                what = (
-                    f"review {strip_controls(shown)[:60]}"  # text from the internet: one short line
-                    if isinstance(shown, str) and shown.strip()
-                    else f"item {index + 1} of page {number}"
-                )
-                log.warning("%s: skipped %s: %s", self.spec.name, what, exc)
-                rejected += 1
-        return mentions, rejected
+        def convert(item: Any) -> Mention:
+            return to_mention(
+                item,
+                package=self.options.package_name,
+                brand=brand,
+                source_name=self.spec.name,
+                translated_to=self.options.translation_language,
+            )
+
+        def describe(index: int, item: Any) -> str:
+            shown = item.get("reviewId") if isinstance(item, Mapping) else None
+            if isinstance(shown, str) and shown.strip():
+                return f"review {strip_controls(shown)[:60]}"  # text from the internet: one short line
+            return f"item {index + 1} of page {number}"
+
+        return self.convert_items(items, convert, describe)
 
     def _get(self, params: dict[str, Any]) -> Any:
         """One reviews.list call; a refused cached token is renewed once (it may have been revoked)."""

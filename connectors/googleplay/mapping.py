@@ -8,14 +8,16 @@ that Google concatenated into the text with a tab is split off again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from connectors.base import CursorCodec
 from connectors.errors import MalformedItem, PayloadError
 from connectors.types import Mention
 
-__all__ = ["STORE_PAGE", "parse_page", "to_mention"]
+__all__ = ["CURSOR", "STORE_PAGE", "Mark", "parse_page", "to_mention"]
 
 STORE_PAGE = "https://play.google.com/store/apps/details"
 
@@ -130,3 +132,27 @@ def parse_page(payload: Any, where: str) -> tuple[list[Any], str | None]:
         raise PayloadError(f"{where}: reviews must be a list and tokenPagination an object")
     token = paging.get("nextPageToken")
     return reviews, token if isinstance(token, str) and token else None
+
+
+# -- the cursor -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where reading stopped: the newest `lastModified` stored and that review's id."""
+
+    modified: datetime
+    review_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"modified": self.modified.isoformat(), "id": self.review_id}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Mark:
+        return cls(datetime.fromisoformat(data["modified"]).astimezone(UTC), str(data["id"]))
+
+
+# The cursor: {"id": review id, "modified": ISO time}, or none before the first review is stored.
+CURSOR: CursorCodec[Mark | None] = CursorCodec(
+    Mark.from_json, lambda mark: mark.to_json() if mark else None, empty=lambda: None
+)

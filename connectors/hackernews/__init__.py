@@ -4,7 +4,7 @@
 what every design choice here rests on:
 
 - Algolia ANDs the words of a query and has no OR, so each positive term of the brand query is its
-  own search (`hackernews_map.algolia_searches`); the pipeline's local re-check does the rest.
+  own search (`connectors.hackernews.mapping.algolia_searches`); the pipeline's local re-check does the rest.
 - Algolia serves at most 1,000 hits per query (`nbPages * hitsPerPage <= 1000`, whatever `nbHits`
   says). When a window holds more, the connector slices it by time: after the last page it may
   read, it asks again with `created_at_i<=oldest_seen` from page 0. `<=` rather than `<` because

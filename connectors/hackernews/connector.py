@@ -7,10 +7,10 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from connectors.base import ApiConnector
-from connectors.errors import MalformedItem
+from connectors.base import ApiConnector, PageEmitter
 from connectors.hackernews import Options
 from connectors.hackernews.mapping import (
+    CURSOR,
     Cursor,
     SearchResult,
     TermState,
@@ -56,19 +56,14 @@ class HackerNewsConnector(ApiConnector):
         if not searches:
             log.info("%s: the query's source: filters exclude hackernews; nothing to fetch", self.spec.name)
             return
-        cursor = Cursor.load(since_cursor)
-        if cursor is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
-            cursor = Cursor()
+        cursor = self.read_cursor(since_cursor, CURSOR)
         # Searches no longer in the brand query drop out of the cursor; new ones start with a backfill.
         states: dict[str, TermState | None] = {s: cursor.state_for(s) for s in searches}
-        emitted = Cursor.dump(states)  # a page is yielded when it has mentions or moves the cursor
+        emitter = PageEmitter(CURSOR.dump(Cursor.of(states)))  # compared canonically
         for search in searches:
             for mentions, rejected in self._read_search(search, states, query.brand):
-                out = Cursor.dump(states)
-                if mentions or rejected or out != emitted:
-                    yield Page(tuple(mentions), out, rejected)
-                    emitted = out
+                if (page := emitter.page(mentions, CURSOR.dump(Cursor.of(states)), rejected)) is not None:
+                    yield page
 
     # -- windows and pages ------------------------------------------------------------------------
 
@@ -175,24 +170,25 @@ class HackerNewsConnector(ApiConnector):
     ) -> tuple[list[Mention], int, bool, list[int]]:
         """(mentions, rejected, reached, times) of one page. `reached`: a hit at or below the
         window's floor came back (a server that ignores numericFilters); every later one is older."""
-        mentions: list[Mention] = []
         times: list[int] = []
-        rejected, reached = 0, False
-        for index, hit in enumerate(hits):
-            try:
-                created = hit_time(hit)
-                if low is not None and created <= low:
-                    reached = True
-                    continue
-                if upper is not None and created > upper:
-                    continue  # above this slice: read by an earlier request
-                times.append(created)
-                mentions.append(to_mention(hit, brand=brand, source_name=self.spec.name))
-            except MalformedItem as exc:
-                shown = hit.get("objectID") if isinstance(hit, dict) else None
-                what = f"hit {shown}" if isinstance(shown, str | int) else f"hit {index + 1}"
-                log.warning("%s: skipped %s: %s", where, what, exc)
-                rejected += 1
+        reached = False
+
+        def convert(hit: Any) -> Mention | None:
+            nonlocal reached
+            created = hit_time(hit)
+            if low is not None and created <= low:
+                reached = True
+                return None
+            if upper is not None and created > upper:
+                return None  # above this slice: read by an earlier request
+            times.append(created)  # a hit with a readable time moves the window even if it is skipped
+            return to_mention(hit, brand=brand, source_name=self.spec.name)
+
+        def describe(index: int, hit: Any) -> str:
+            shown = hit.get("objectID") if isinstance(hit, dict) else None
+            return f"hit {shown}" if isinstance(shown, str | int) else f"hit {index + 1}"
+
+        mentions, rejected = self.convert_items(hits, convert, describe, where)
         return mentions, rejected, reached, times
 
 

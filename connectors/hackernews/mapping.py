@@ -8,12 +8,12 @@ cursor remembers between polls.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.base import CursorCodec
 from connectors.errors import MalformedItem, PayloadError
 from connectors.html_text import html_to_text
 from connectors.query import Query
@@ -21,6 +21,7 @@ from connectors.search_syntax import excludes_platform
 from connectors.types import Mention
 
 __all__ = [
+    "CURSOR",
     "ITEM_URL",
     "Cursor",
     "SearchResult",
@@ -210,7 +211,8 @@ class TermState:
 
 @dataclass(slots=True)
 class Cursor:
-    """The JSON cursor of a source x brand: one TermState per search.
+    """The cursor of a source x brand: one TermState per search, as JSON
+    ``{"terms": {"<search>": {"top": 1700000000, "gap": [low, high]}}}``.
 
     A search that is not in the cursor (a term added to the brand query) starts with a backfill of
     its own. `fallback` serves a cursor that is a bare Unix time (written by hand, or by a simpler
@@ -226,38 +228,36 @@ class Cursor:
             return TermState(state.top, state.gap)
         return TermState(self.fallback) if self.fallback is not None else None
 
-    @staticmethod
-    def dump(states: Mapping[str, TermState | None]) -> str | None:
+    @classmethod
+    def of(cls, states: Mapping[str, TermState | None]) -> Cursor:
+        """The cursor of the searches that have a state."""
+        return cls({search: s for search, s in states.items() if s is not None})
+
+    def to_json(self) -> dict[str, Any] | None:
         terms = {
             search: {"top": s.top, **({"gap": list(s.gap)} if s.gap else {})}
-            for search, s in states.items()
-            if s is not None
+            for search, s in self.terms.items()
         }
-        return json.dumps({"terms": terms}, sort_keys=True, separators=(",", ":")) if terms else None
+        return {"terms": terms} if terms else None
 
     @classmethod
-    def load(cls, text: str | None) -> Cursor | None:
-        """The stored cursor; an empty one for none; None for an unreadable one (the caller warns
-        and backfills: the store's identity key keeps what was stored before from being stored twice)."""
-        if not text:
-            return cls()
-        if text.strip().isdigit():
-            return cls(fallback=int(text.strip()))
-        try:
-            data = json.loads(text)
-            terms = data["terms"]
-            if not isinstance(terms, dict):
-                return None
-            loaded = {}
-            for search, state in terms.items():
-                top = state["top"]
-                gap = state.get("gap")
-                if not _is_int(top) or (gap is not None and not _valid_gap(gap)):
-                    return None
-                loaded[str(search)] = TermState(top, (gap[0], gap[1]) if gap else None)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
+    def from_json(cls, data: Any) -> Cursor:
+        if _is_int(data) and data >= 0:
+            return cls(fallback=data)
+        terms = data["terms"]
+        if not isinstance(terms, dict):
+            raise ValueError("terms is not an object")
+        loaded = {}
+        for search, state in terms.items():
+            top = state["top"]
+            gap = state.get("gap")
+            if not _is_int(top) or (gap is not None and not _valid_gap(gap)):
+                raise ValueError(f"search {search!r}: not a term state")
+            loaded[str(search)] = TermState(top, (gap[0], gap[1]) if gap else None)
         return cls(loaded)
+
+
+CURSOR: CursorCodec[Cursor] = CursorCodec(Cursor.from_json, Cursor.to_json, empty=Cursor)
 
 
 def _is_int(value: Any) -> bool:

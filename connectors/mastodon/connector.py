@@ -13,9 +13,9 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from connectors.base import ApiConnector
+from connectors.base import ID_CURSOR, ApiConnector, PageEmitter
 from connectors.credentials import credential, env_var
-from connectors.errors import ConfigError, ConnectorError, MalformedItem
+from connectors.errors import ConfigError, ConnectorError
 from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
 from connectors.mastodon import Options
@@ -102,24 +102,26 @@ class MastodonConnector(ApiConnector):
         if not streams:
             log.info("%s: the query's source: filters exclude mastodon; nothing to fetch", self.spec.name)
             return
-        since = int(since_cursor) if since_cursor and since_cursor.isdigit() else None
-        if since_cursor and since is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        since = self.read_cursor(since_cursor, ID_CURSOR)
         floor = overlap_floor(since, self.overlap.total_seconds()) if since is not None else None
         newest, oldest = since, None
-        emitted = since_cursor if since is not None else None  # an unreadable cursor is not rewritten to None
+        # An unreadable cursor is not rewritten to None by a page that finds nothing.
+        emitter = PageEmitter(since_cursor if since is not None else None)
         for number, stream in enumerate(streams, start=1):
             for mentions, rejected, ids, last in self._read(stream, floor, since, query.brand):
                 if ids:
                     newest = max(ids) if newest is None else max(newest, *ids)
                     oldest = min(ids) if oldest is None else min(oldest, *ids)
                 if last and number == len(streams):
-                    out = str(newest) if newest is not None else None
+                    out = ID_CURSOR.dump(newest)
                 else:  # resume from where this poll started, or (first poll) from what it has read
-                    out = since_cursor if since is not None else (str(oldest - 1) if oldest else None)
-                if mentions or rejected or out != emitted:
-                    yield Page(tuple(mentions), out, rejected)
-                    emitted = out
+                    out = (
+                        since_cursor
+                        if since is not None
+                        else (ID_CURSOR.dump(oldest - 1) if oldest else None)
+                    )
+                if (page := emitter.page(mentions, out, rejected)) is not None:
+                    yield page
 
     def _streams(self, query: BrandQuery) -> list[_Stream]:
         mode = self.options.mode
@@ -194,24 +196,23 @@ class MastodonConnector(ApiConnector):
     ) -> tuple[list[Mention], int, bool, list[int]]:
         """(mentions, rejected, reached, ids) of one page; `reached`: it held statuses at or below
         the floor (a server that ignores since_id, or search, which has none): older ones follow."""
-        mentions: list[Mention] = []
         ids: list[int] = []
-        rejected, reached = 0, False
-        for index, item in enumerate(items):
-            try:
-                number = status_id(item)
-                if floor is not None and number <= floor:
-                    reached = True
-                    continue
-                ids.append(number)
-                mentions.append(
-                    to_mention(item, brand=brand, source_name=self.spec.name, instance_host=self.host)
-                )
-            except MalformedItem as exc:
-                shown = item.get("id") if isinstance(item, dict) else None
-                what = f"status {shown}" if isinstance(shown, str) else f"item {index + 1}"
-                log.warning("%s: skipped %s: %s", where, what, exc)
-                rejected += 1
+        reached = False
+
+        def convert(item: Any) -> Mention | None:
+            nonlocal reached
+            number = status_id(item)
+            if floor is not None and number <= floor:
+                reached = True
+                return None
+            ids.append(number)  # a status with a readable id moves the cursor even if it is skipped
+            return to_mention(item, brand=brand, source_name=self.spec.name, instance_host=self.host)
+
+        def describe(index: int, item: Any) -> str:
+            shown = item.get("id") if isinstance(item, dict) else None
+            return f"status {shown}" if isinstance(shown, str) else f"item {index + 1}"
+
+        mentions, rejected = self.convert_items(items, convert, describe, where)
         return mentions, rejected, reached, ids
 
     # -- HTTP -------------------------------------------------------------------------------------

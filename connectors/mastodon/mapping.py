@@ -64,7 +64,7 @@ def search_terms(query: Query) -> list[str]:
     """The `q=` strings for full-text search: one search per positive term, since the local re-check
     applies AND/NOT and the filters. Phrases are quoted; a phrase containing a word that is searched
     on its own is left out (its hits are among that word's). Empty when `source:` excludes Mastodon.
-    (The same reduction as `hackernews_map.algolia_searches`, for another platform.)"""
+    (The same reduction as `connectors.hackernews.mapping.algolia_searches`, for another platform.)"""
     if excludes_platform(query, "mastodon"):
         return []
     words: list[str] = []

@@ -2,12 +2,12 @@
 or new comments of chosen subreddits.
 
 praw does the OAuth (application-only, client-credentials grant) and the request building; it sends
-through a session whose transport adapter is our one retry layer (`connectors.transport`). praw's
+through a session whose transport adapter is our one retry layer (`connectors.http.transport`). praw's
 objects are not used: `Reddit.request` returns the listing JSON as Reddit sent it, which we keep as
 the audit payload, page through ourselves (page boundaries are where cursors are committed) and
 stop reading at the previous poll's cursor.
 
-prawcore's own retrying and sleeping is switched off (see `connectors.reddit_client`), so only
+prawcore's own retrying and sleeping is switched off (see `connectors.reddit.client`), so only
 the source's HttpPolicy and its time budget hold.
 """
 

@@ -2,7 +2,7 @@
 and prawcore raise into our errors.
 
 praw does the OAuth (application-only, client-credentials grant) and builds the requests; they leave
-through a session whose adapter (`connectors.transport.PolicyAdapter`) is the one retry layer.
+through a session whose adapter (`connectors.http.transport.PolicyAdapter`) is the one retry layer.
 prawcore has its own retrying and sleeping, switched off here so only the source's policy and time
 budget hold:
 
@@ -19,7 +19,7 @@ budget hold:
   0-4 s between up to two retries. The refresh is worth keeping (a revoked token heals with a new
   one), the sleeping is not: praw's sessions get a strategy with one immediate retry. Neither praw
   nor prawcore takes a strategy as an argument, so the attribute is set after construction; the
-  401 test in tests/test_reddit.py notices if a prawcore upgrade renames it.
+  401 test in tests/connectors/test_reddit.py notices if a prawcore upgrade renames it.
 
 We use `praw.Reddit.request` (parsed JSON, no praw models), so the listing JSON is kept as sent for
 the audit payload and the connector sees page boundaries, where cursors are committed.

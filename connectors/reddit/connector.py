@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import ApiConnector
+from connectors.base import ApiConnector, PageEmitter, StopItems
 from connectors.credentials import credential
-from connectors.errors import ConnectorError, MalformedItem
+from connectors.errors import ConnectorError
 from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
 from connectors.http.transport import PolicyAdapter
@@ -79,6 +79,7 @@ class RedditConnector(ApiConnector):
         threshold = cursor.created_utc - self.overlap.total_seconds() if cursor else None
         pages = self.options.max_pages if cursor and newest_first else self.options.backfill_pages
         newest, oldest = cursor, None
+        emitter = PageEmitter(since_cursor)
         after: str | None = None
         for number in range(1, pages + 1):
             request = {**params, "limit": self.options.limit, **({"after": after} if after else {})}
@@ -96,8 +97,8 @@ class RedditConnector(ApiConnector):
                 out = (
                     since_cursor if cursor else (CURSOR.dump(Cursor(oldest)) if oldest is not None else None)
                 )
-            if mentions or rejected or out != since_cursor:
-                yield Page(tuple(mentions), out, rejected)
+            if (page := emitter.page(mentions, out, rejected)) is not None:
+                yield page
             if last:
                 if cursor and newest_first and not reached and after is not None:
                     log.warning(
@@ -112,22 +113,23 @@ class RedditConnector(ApiConnector):
     ) -> tuple[list[Mention], int, bool]:
         """(mentions, rejected, reached) of one listing; `reached`: it held items older than the
         cursor's overlap window (on a newest-first listing, everything after them is older still)."""
-        mentions: list[Mention] = []
-        rejected, reached = 0, False
-        for index, child in enumerate(children):
-            try:
-                mention = to_mention(child, brand=brand, source_name=self.spec.name)
-            except MalformedItem as exc:
-                where = fullname_of(child) or f"item {index + 1}"
-                log.warning("%s: skipped %s from GET %s: %s", self.spec.name, where, path, exc)
-                rejected += 1
-                continue
+        reached = False
+
+        def convert(child: Any) -> Mention | None:
+            nonlocal reached
+            mention = to_mention(child, brand=brand, source_name=self.spec.name)
             if threshold is not None and mention.created_at.timestamp() < threshold:
                 reached = True
                 if newest_first:
-                    break
-                continue
-            mentions.append(mention)
+                    raise StopItems
+                return None
+            return mention
+
+        mentions, rejected = self.convert_items(
+            children,
+            convert,
+            lambda index, child: f"{fullname_of(child) or f'item {index + 1}'} from GET {path}",
+        )
         return mentions, rejected, reached
 
     def _plan(self, query: BrandQuery) -> tuple[str, dict[str, Any], bool] | None:

@@ -208,5 +208,5 @@ class Cursor:
 
 
 CURSOR: CursorCodec[Cursor | None] = CursorCodec(
-    Cursor.from_json, lambda c: c.to_json() if c else None, empty=None
+    Cursor.from_json, lambda c: c.to_json() if c else None, empty=lambda: None
 )

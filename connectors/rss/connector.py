@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import ApiConnector
-from connectors.errors import MalformedItem
+from connectors.base import ApiConnector, PageEmitter
 from connectors.http.redaction import redact_url
 from connectors.rss import Options
-from connectors.rss.mapping import Cursor, entry_time, parse_feed, to_mention, validators
+from connectors.rss.mapping import CURSOR, Cursor, entry_time, parse_feed, to_mention, validators
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
 
@@ -42,10 +41,7 @@ class RssConnector(ApiConnector):
         if excludes_platform(query.query, "rss"):
             log.info("%s: the query's source: filters exclude rss; nothing to fetch", name)
             return
-        cursor = Cursor.load(since_cursor)
-        if cursor is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", name, since_cursor)
-            cursor = Cursor()
+        cursor = self.read_cursor(since_cursor, CURSOR)
         conditional = {}
         if cursor.etag:
             conditional["If-None-Match"] = cursor.etag
@@ -78,9 +74,9 @@ class RssConnector(ApiConnector):
                 moment = min(mention.created_at, fetched_at)
                 newest = moment if newest is None or moment > newest else newest
         etag, modified = validators(response.headers)
-        out = Cursor(etag, modified, newest).dump()
-        if mentions or rejected or out != since_cursor:
-            yield Page(tuple(mentions), out, rejected)
+        page = PageEmitter(since_cursor).page(mentions, CURSOR.dump(Cursor(etag, modified, newest)), rejected)
+        if page is not None:
+            yield page
 
     def _mentions(
         self, feed: Any, cursor: Cursor, fetched_at: datetime, brand: str
@@ -89,30 +85,28 @@ class RssConnector(ApiConnector):
         name = self.spec.name
         threshold = cursor.newest - self.overlap if cursor.newest else None
         feed_lang = feed.feed.get("language")
-        mentions: list[Mention] = []
         seen: set[str] = set()
         dated: set[str] = set()
-        rejected = 0
-        for index, entry in enumerate(feed.entries):
-            try:
-                mention = to_mention(
-                    entry, brand=brand, source_name=name, fetched_at=fetched_at, feed_lang=feed_lang
-                )
-            except MalformedItem as exc:
-                shown = entry.get("id") or entry.get("link") if isinstance(entry, dict) else None
-                what = f"entry {str(shown)[:120]!r}" if shown else f"entry {index + 1}"
-                log.warning("%s: skipped %s: %s", name, what, exc)
-                rejected += 1
-                continue
+
+        def convert(entry: Any) -> Mention | None:
+            mention = to_mention(
+                entry, brand=brand, source_name=name, fetched_at=fetched_at, feed_lang=feed_lang
+            )
             if mention.native_id in seen:
-                continue  # listed twice in one feed
+                return None  # listed twice in one feed
             seen.add(mention.native_id)
             has_date = entry_time(entry) is not None
             if has_date and threshold is not None and mention.created_at < threshold:
-                continue  # stored by an earlier poll
+                return None  # stored by an earlier poll
             if has_date:
                 dated.add(mention.native_id)
-            mentions.append(mention)
+            return mention
+
+        def describe(index: int, entry: Any) -> str:
+            shown = (entry.get("id") or entry.get("link")) if isinstance(entry, dict) else None
+            return f"entry {str(shown)[:120]!r}" if shown else f"entry {index + 1}"
+
+        mentions, rejected = self.convert_items(feed.entries, convert, describe)
         mentions.sort(key=lambda m: m.created_at, reverse=True)
         if len(mentions) > self.options.max_entries:
             log.info(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 
+from connectors.base import CursorCodec
 from connectors.errors import MalformedItem, PayloadError
 from connectors.html_text import html_to_text
 from connectors.http.redaction import strip_controls
 from connectors.types import Mention
 
-__all__ = ["MAX_NATIVE_ID", "Cursor", "native_id", "parse_feed", "to_mention", "unwrap_link"]
+__all__ = ["CURSOR", "MAX_NATIVE_ID", "Cursor", "native_id", "parse_feed", "to_mention", "unwrap_link"]
 
 MAX_NATIVE_ID = 200  # the store's native_id column; longer ids are hashed
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
@@ -80,31 +80,26 @@ class Cursor:
     modified: str | None = None
     newest: datetime | None = None
 
-    def dump(self) -> str:
-        return json.dumps(
-            {
-                "etag": self.etag,
-                "modified": self.modified,
-                "newest": self.newest.isoformat() if self.newest else None,
-            }
-        )
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "etag": self.etag,
+            "modified": self.modified,
+            "newest": self.newest.isoformat() if self.newest else None,
+        }
 
     @classmethod
-    def load(cls, text: str | None) -> Cursor | None:
-        """The stored cursor (empty for none); None for an unreadable one."""
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                return None
-            newest = data.get("newest")
-            moment = datetime.fromisoformat(newest) if isinstance(newest, str) else None
-        except (ValueError, TypeError):
-            return None
+    def from_json(cls, data: Any) -> Cursor:
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        newest = data.get("newest")
+        moment = datetime.fromisoformat(newest) if isinstance(newest, str) else None
         if moment is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return cls(_header(data.get("etag")), _header(data.get("modified")), moment)
+
+
+# The cursor as JSON: {"etag": ..., "modified": ..., "newest": ISO time}.
+CURSOR: CursorCodec[Cursor] = CursorCodec(Cursor.from_json, Cursor.to_json, empty=Cursor)
 
 
 def _header(value: Any) -> str | None:

@@ -9,7 +9,7 @@ placeholder and never holds the real token.
 
 Reads: X's paid tiers cap the tweets read per month. Each Page carries `reads` (tweets the API
 returned for it, malformed or not, since X bills them all); the pipeline adds them up in the store
-and skips the source once `monthly_read_budget` is spent. `reads_this_fetch` totals them per fetch.
+and skips the source once `monthly_read_budget` is spent.
 """
 
 from __future__ import annotations

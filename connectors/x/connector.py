@@ -11,12 +11,11 @@ from typing import Any
 import requests
 import tweepy
 
-from connectors.base import ApiConnector
+from connectors.base import ID_CURSOR, ApiConnector, PageEmitter
 from connectors.credentials import credential
 from connectors.errors import (
     AuthError,
     ConnectorError,
-    MalformedItem,
     PayloadError,
     RateLimited,
     TransientError,
@@ -48,7 +47,6 @@ class XConnector(ApiConnector):
 
     def setup(self) -> None:
         spec = self.spec
-        self.reads_this_fetch = 0
         token = credential(
             "x", "bearer_token", source_name=spec.name, options=self.options, base_dir=spec.base_dir
         )
@@ -69,26 +67,23 @@ class XConnector(ApiConnector):
 
     def fetch(self, query: BrandQuery, since_cursor: str | None) -> Iterator[Page]:
         self.adapter.reset_budget()
-        self.reads_this_fetch = 0
         planned = self._call(query)
         if planned is None:
             log.info("%s: the query's source: filters exclude x; nothing to fetch", self.spec.name)
             return
         endpoint, call = planned
-        since = int(since_cursor) if since_cursor and since_cursor.isdigit() else None
-        if since_cursor and since is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
+        since = self.read_cursor(since_cursor, ID_CURSOR)
         floor = self._floor(since)  # tweets up to this id were stored by an earlier poll
         params: dict[str, Any] = {"max_results": self.options.max_results, **_FIELDS}
         if floor is not None and (self.options.mode == "mentions" or self._searchable(floor)):
             params["since_id"] = str(floor)
         pages = self.options.max_pages if since is not None else self.options.backfill_pages
         newest, oldest = since, None
+        emitter = PageEmitter(since_cursor)
         for number in range(1, pages + 1):
             tweets, users, meta = parse_response(
                 self._request(endpoint, call, params), f"{self.spec.name}: GET {endpoint}"
             )
-            self.reads_this_fetch += len(tweets)
             mentions, rejected, reached = self._mentions(tweets, users, floor, query.brand, number)
             for mention in mentions:
                 number_id = int(mention.native_id)
@@ -97,11 +92,11 @@ class XConnector(ApiConnector):
             token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
             last = reached or token is None or number == pages
             if last:
-                out = str(newest) if newest is not None else None
+                out = ID_CURSOR.dump(newest)
             else:  # resume from where this poll started, or (first poll) from what it has stored
-                out = since_cursor if since is not None else (str(oldest - 1) if oldest else None)
-            if mentions or rejected or tweets or out != since_cursor:
-                yield Page(tuple(mentions), out, rejected, reads=len(tweets))
+                out = since_cursor if since is not None else (ID_CURSOR.dump(oldest - 1) if oldest else None)
+            if (page := emitter.page(mentions, out, rejected, reads=len(tweets))) is not None:
+                yield page
             if last:
                 if since is not None and token is not None and not reached:
                     log.warning(
@@ -116,19 +111,20 @@ class XConnector(ApiConnector):
         self, tweets: list[Any], users: dict[str, Any], floor: int | None, brand: str, number: int
     ) -> tuple[list[Mention], int, bool]:
         """(mentions, rejected, reached) of one page; `reached`: it held tweets stored before."""
-        mentions: list[Mention] = []
-        rejected, reached = 0, False
-        for index, tweet in enumerate(tweets):
-            try:
-                if floor is not None and tweet_id(tweet) <= floor:
-                    reached = True  # only without since_id: X returned what we already had
-                    continue
-                mentions.append(to_mention(tweet, users, brand=brand, source_name=self.spec.name))
-            except MalformedItem as exc:
-                shown = tweet.get("id") if isinstance(tweet, dict) else None
-                what = f"tweet {shown}" if isinstance(shown, str) else f"item {index + 1} of page {number}"
-                log.warning("%s: skipped %s: %s", self.spec.name, what, exc)
-                rejected += 1
+        reached = False
+
+        def convert(tweet: Any) -> Mention | None:
+            nonlocal reached
+            if floor is not None and tweet_id(tweet) <= floor:
+                reached = True  # only without since_id: X returned what we already had
+                return None
+            return to_mention(tweet, users, brand=brand, source_name=self.spec.name)
+
+        def describe(index: int, tweet: Any) -> str:
+            shown = tweet.get("id") if isinstance(tweet, dict) else None
+            return f"tweet {shown}" if isinstance(shown, str) else f"item {index + 1} of page {number}"
+
+        mentions, rejected = self.convert_items(tweets, convert, describe)
         return mentions, rejected, reached
 
     # -- helpers ----------------------------------------------------------------------------------

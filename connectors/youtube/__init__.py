@@ -4,7 +4,7 @@
 Requests go through the shared `HttpClient` (retries, 429, 5xx storms, redaction of the `key=`
 query parameter). YouTube answers most of its own conditions with a 403 whose JSON body names a
 `reason`, and the shared layer maps every 403 to AuthError. So a response hook on our session
-keeps the body of the last error response, and `youtube_map.classify_error` turns the shared
+keeps the body of the last error response, and `mapping.classify_error` turns the shared
 layer's error into what the reason means here:
 
 - `quotaExceeded` / `dailyLimitExceeded`: not an auth failure but a spent daily quota, which

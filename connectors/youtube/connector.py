@@ -9,14 +9,14 @@ from typing import Any
 
 import requests
 
-from connectors.base import ApiConnector
+from connectors.base import ApiConnector, PageEmitter
 from connectors.credentials import credential
-from connectors.errors import ConnectorError, MalformedItem
+from connectors.errors import ConnectorError
 from connectors.http.redaction import Redactor
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
 from connectors.youtube import Options
-from connectors.youtube.mapping import Cursor, LastError, classify_error, parse_list, to_mention
+from connectors.youtube.mapping import CURSOR, Cursor, LastError, classify_error, parse_list, to_mention
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +43,23 @@ class YouTubeConnector(ApiConnector):
         if excludes_platform(query.query, "youtube"):
             log.info("%s: the query's source: filters exclude youtube; nothing to fetch", self.spec.name)
             return
-        cursor = Cursor.load(since_cursor)
-        if cursor is None:
-            log.warning("%s: unreadable cursor %r; reading as on a first poll", self.spec.name, since_cursor)
-            cursor = Cursor()
-        last = since_cursor
+        cursor = self.read_cursor(since_cursor, CURSOR)
+        emitter = PageEmitter(since_cursor)
         targets = [("video", v) for v in self.options.video_ids]
         targets += [("channel", c) for c in self.options.channel_ids]
         for kind, target in targets:
-            for page in self._target(kind, target, cursor, query.brand):
-                if page.mentions or page.rejected or page.cursor != last:
-                    last = page.cursor
+            for mentions, rejected in self._target(kind, target, cursor, query.brand):
+                if (page := emitter.page(mentions, CURSOR.dump(cursor), rejected)) is not None:
                     yield page
 
     # -- one video or channel ---------------------------------------------------------------------
 
-    def _target(self, kind: str, target: str, cursor: Cursor, brand: str) -> Iterator[Page]:
-        """Pages of one video's or channel's threads. Its time in the cursor moves only with the last
-        page: pages arrive newest first, so moving it earlier would skip the rest if the poll stopped."""
+    def _target(
+        self, kind: str, target: str, cursor: Cursor, brand: str
+    ) -> Iterator[tuple[list[Mention], int]]:
+        """(mentions, rejected) of each page of one video's or channel's threads, `cursor` updated for
+        it. Its time in the cursor moves only with the last page: pages arrive newest first, so moving
+        it earlier would skip the rest if the poll stopped."""
         key = f"{kind}:{target}"
         previous = cursor.newest.get(key)
         threshold = previous - self.overlap if previous else None
@@ -86,7 +85,7 @@ class YouTubeConnector(ApiConnector):
             done = reached or token is None or number == self.options.max_pages
             if done and newest is not None:
                 cursor.newest[key] = newest
-            yield Page(tuple(mentions), cursor.dump(), rejected)
+            yield mentions, rejected
             if done:
                 if previous is not None and token is not None and not reached:
                     log.warning(
@@ -113,22 +112,24 @@ class YouTubeConnector(ApiConnector):
         than the cursor's overlap window (order=time lists newest first, so later pages are older
         still). An old comment elsewhere on the page is skipped but does not stop the poll: a
         thread that is listed out of order (e.g. moved up by a new reply) must not hide newer ones."""
-        mentions: list[Mention] = []
-        rejected, last_old = 0, False
-        for index, item in enumerate(items):
-            try:
-                mention = to_mention(item, brand=brand, source_name=self.spec.name)
-            except MalformedItem as exc:
-                shown = item.get("id") if isinstance(item, dict) else None
-                what = f"thread {shown}" if isinstance(shown, str) else f"item {index + 1}"
-                log.warning("%s: skipped %s of %s %s: %s", self.spec.name, what, kind, target, exc)
-                rejected += 1
-                continue
+        last_old = False
+
+        def convert(item: Any) -> Mention | None:
+            nonlocal last_old
+            mention = to_mention(item, brand=brand, source_name=self.spec.name)
             last_old = threshold is not None and mention.created_at < threshold
             if last_old or mention.native_id in seen:
-                continue
+                return None
             seen.add(mention.native_id)
-            mentions.append(mention)
+            return mention
+
+        def describe(index: int, item: Any) -> str:
+            shown = item.get("id") if isinstance(item, dict) else None
+            return (
+                f"{f'thread {shown}' if isinstance(shown, str) else f'item {index + 1}'} of {kind} {target}"
+            )
+
+        mentions, rejected = self.convert_items(items, convert, describe)
         return mentions, rejected, last_old
 
     # -- HTTP -------------------------------------------------------------------------------------

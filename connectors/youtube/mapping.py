@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors.base import CursorCodec
 from connectors.errors import AuthError, ConnectorError, MalformedItem, PayloadError, RateLimited
 from connectors.html_text import html_to_text
 from connectors.http.redaction import Redactor, strip_controls
 from connectors.types import Mention
 
 __all__ = [
+    "CURSOR",
     "QUOTA_REASONS",
     "THROTTLE_REASONS",
     "Cursor",
@@ -186,23 +188,18 @@ class Cursor:
 
     newest: dict[str, datetime] = field(default_factory=dict)
 
-    def dump(self) -> str:
-        return json.dumps({k: v.isoformat() for k, v in sorted(self.newest.items())})
+    def to_json(self) -> dict[str, str]:
+        return {k: v.isoformat() for k, v in self.newest.items()}
 
     @classmethod
-    def load(cls, text: str | None) -> Cursor | None:
-        """The stored cursor; None for an unreadable one (the poll then reads as a first poll and
-        the store's identity key keeps what was stored before from being stored twice)."""
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                return None
-            newest = {str(k): _aware(datetime.fromisoformat(str(v))) for k, v in data.items()}
-        except (ValueError, TypeError):
-            return None
-        return cls(newest)
+    def from_json(cls, data: Any) -> Cursor:
+        if not isinstance(data, dict):
+            raise ValueError("not an object keyed by video and channel")
+        return cls({str(k): _aware(datetime.fromisoformat(str(v))) for k, v in data.items()})
+
+
+# The cursor as JSON: {"video:<id>": ISO time, "channel:<id>": ISO time}.
+CURSOR: CursorCodec[Cursor] = CursorCodec(Cursor.from_json, Cursor.to_json, empty=Cursor)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -19,8 +19,9 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.appstore import Options, build
-from connectors.appstore.connector import AppStoreConnector, load_cursor
-from connectors.appstore.mapping import app_url
+from connectors.appstore.connector import AppStoreConnector
+from connectors.appstore.mapping import CURSOR, app_url
+from connectors.base import UnreadableCursor
 from connectors.errors import ConfigError, ConnectorError, PayloadError, RateLimited, TransientError
 from connectors.http import HttpPolicy
 from connectors.query import parse_query
@@ -365,8 +366,11 @@ def test_unreadable_cursor_reads_as_a_first_poll(
 
 
 def test_cursor_loading_tolerates_partial_marks() -> None:
-    assert load_cursor(None) == {} and load_cursor("[1]") is None and load_cursor("{") is None
-    marks = load_cursor(json.dumps({"us": {"updated": "2026-01-01T00:00:00+00:00", "id": None}, "gb": 3}))
+    assert CURSOR.read(None) == {}
+    for unreadable in ("[1]", "{"):
+        with pytest.raises(UnreadableCursor):
+            CURSOR.read(unreadable)
+    marks = CURSOR.read(json.dumps({"us": {"updated": "2026-01-01T00:00:00+00:00", "id": None}, "gb": 3}))
     assert marks is not None and set(marks) == {"us"} and marks["us"].review_id is None
 
 

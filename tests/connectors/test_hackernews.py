@@ -21,7 +21,7 @@ import pytest
 from connectors.errors import ConnectorError, PayloadError, RateLimited, TransientError
 from connectors.hackernews import Options, build
 from connectors.hackernews.connector import SEARCH_PATH, HackerNewsConnector
-from connectors.hackernews.mapping import ITEM_URL, Cursor, algolia_searches
+from connectors.hackernews.mapping import CURSOR, ITEM_URL, algolia_searches
 from connectors.html_text import html_to_text
 from connectors.http import HttpPolicy
 from connectors.query import parse_query
@@ -111,7 +111,7 @@ def test_every_recorded_search_by_date_reply_maps_to_mentions(
         request = replay.requests[-1]
         assert request.query["query"] == "apple" and request.query["tags"] == "(story,comment)"
         assert request.query["page"] == "0" and "numericFilters" not in request.query
-        assert pages[-1].cursor and Cursor.load(pages[-1].cursor).terms["apple"].top == max(
+        assert pages[-1].cursor and CURSOR.read(pages[-1].cursor).terms["apple"].top == max(
             h["created_at_i"] for h in body["hits"]
         )
     assert sleeps == []

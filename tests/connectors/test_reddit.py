@@ -167,8 +167,8 @@ def test_comments_with_rate_limit_headers_page_with_after(
     assert [r.query.get("after") for r in gets(replay)] == [None, "t1_k3uzsxu"]
     assert gets(replay)[0].path == "/r/acmetest/comments/"
     # First poll: page 1 commits a cursor at its oldest item, the last page the newest of all.
-    assert CURSOR.load(first.cursor).created_utc == min(m.created_at.timestamp() for m in first.mentions)
-    assert CURSOR.load(second.cursor) == Cursor(1696754768.0, "t1_k3yrfii")
+    assert CURSOR.read(first.cursor).created_utc == min(m.created_at.timestamp() for m in first.mentions)
+    assert CURSOR.read(second.cursor) == Cursor(1696754768.0, "t1_k3yrfii")
     # x-ratelimit-remaining 599/598: nobody waits; prawcore's own limiter never saw the headers.
     assert sleeps == []
     assert conn.reddit._core.rate_limiter.remaining is None
@@ -194,7 +194,7 @@ def test_comments_resume_with_overlap_and_an_empty_listing(
     # The new comment, plus the previous newest one again (inside the 5-minute overlap: the store
     # dedupes it); paging stops at the first older comment.
     assert [m.native_id for m in third.mentions] == ["t1_dgd9bcm", "t1_dgauydy"]
-    assert CURSOR.load(third.cursor).name == "t1_dgd9bcm"
+    assert CURSOR.read(third.cursor).name == "t1_dgd9bcm"
     assert all("after" not in r.query for r in gets(replay))
 
 
@@ -209,7 +209,7 @@ def test_submissions_stream_second_poll_reads_only_the_newer_ones(
 
     assert len(first.mentions) == 100
     assert [m.native_id for m in second.mentions] == ["t3_5jo144", "t3_5jo143", "t3_5jo141", "t3_5jo140"]
-    assert CURSOR.load(second.cursor).name == "t3_5jo144"
+    assert CURSOR.read(second.cursor).name == "t3_5jo144"
     assert [r.path for r in gets(replay)] == ["/r/all/new", "/r/all/new"]
 
 
@@ -426,8 +426,8 @@ def test_paging_across_two_pages_with_after_then_resume(
     assert [m.native_id for m in first.mentions] == ["t3_p4", "t3_p3"]
     assert [m.native_id for m in second.mentions] == ["t3_p2", "t3_p1"]
     assert [r.query.get("after") for r in gets(replay)] == [None, "t3_p3"]
-    assert CURSOR.load(first.cursor).created_utc == 1700000300.0  # page 1's oldest: safe to resume
-    assert CURSOR.load(second.cursor) == Cursor(1700000400.0, "t3_p4")
+    assert CURSOR.read(first.cursor).created_utc == 1700000300.0  # page 1's oldest: safe to resume
+    assert CURSOR.read(second.cursor) == Cursor(1700000400.0, "t3_p4")
 
 
 def test_later_poll_stops_paging_at_the_cursor(replay: Replay, tmp_path: Path, sleeps: list[float]) -> None:
@@ -448,7 +448,7 @@ def test_later_poll_stops_paging_at_the_cursor(replay: Replay, tmp_path: Path, s
     (page,) = fetch(conn, cursor=CURSOR.dump(Cursor(1700000600.0, "t3_prev")))
 
     assert [m.native_id for m in page.mentions] == ["t3_n2", "t3_n1", "t3_old1"]
-    assert CURSOR.load(page.cursor) == Cursor(1700001000.0, "t3_n2")
+    assert CURSOR.read(page.cursor) == Cursor(1700001000.0, "t3_n2")
     assert len(gets(replay)) == 1  # no second page although Reddit offered one
 
 

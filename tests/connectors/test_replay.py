@@ -1,4 +1,4 @@
-"""The replay harness (tests/replay.py): every recording in ../shared/data/recordings loads and is
+"""The replay harness (tests/support/replay.py): every recording in ../shared/data/recordings loads and is
 served over real HTTP; method+path matching, queues, query subsets and the unused/unexpected checks.
 
 The recordings are third-party data read in place (never copied here); tests that need them skip

@@ -22,7 +22,7 @@ from connectors.http import HttpPolicy
 from connectors.query import parse_query
 from connectors.rss import Options, build
 from connectors.rss.connector import RssConnector
-from connectors.rss.mapping import Cursor, native_id, unwrap_link
+from connectors.rss.mapping import CURSOR, Cursor, native_id, unwrap_link
 from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Page
 from tests.conftest import shared_path
@@ -134,7 +134,7 @@ def test_recorded_google_alerts_feed(replay: Replay, tmp_path: Path, sleeps: lis
     assert [m.created_at for m in page.mentions] == sorted(
         (m.created_at for m in page.mentions), reverse=True
     )
-    assert Cursor.load(page.cursor) == Cursor(
+    assert CURSOR.read(page.cursor) == Cursor(
         'W/"alert-v1"', "Wed, 10 Jul 2019 11:53:37 GMT", datetime(2019, 7, 10, 11, 53, 37, tzinfo=UTC)
     )
     (request,) = replay.requests
@@ -173,7 +173,7 @@ def test_recorded_youtube_channel_feed_is_read_despite_its_bozo_flag(
 def test_conditional_get_sends_the_validators_and_a_304_yields_nothing(
     replay: Replay, tmp_path: Path, sleeps: list[float]
 ) -> None:
-    cursor = Cursor('"v7"', "Sun, 01 Mar 2026 11:00:00 GMT", NOW - timedelta(hours=1)).dump()
+    cursor = CURSOR.dump(Cursor('"v7"', "Sun, 01 Mar 2026 11:00:00 GMT", NOW - timedelta(hours=1)))
     replay.add_response("GET", ALERT_PATH, status=304, headers={"ETag": '"v7"'})
 
     assert fetch(connector(replay, tmp_path, sleeps), cursor) == []
@@ -197,7 +197,7 @@ def test_resume_returns_only_newer_entries(replay: Replay, tmp_path: Path, sleep
     assert ids(first) == ["a", "b"]
     # "a" is the cursor's own entry (inside the overlap window; the store drops it), "b" is older.
     assert ids(second) == ["c", "a"]
-    assert Cursor.load(second.cursor) == Cursor('"2"', None, t + timedelta(hours=1))
+    assert CURSOR.read(second.cursor) == Cursor('"2"', None, t + timedelta(hours=1))
     assert replay.requests[1].headers["if-none-match"] == '"1"'
 
 
@@ -205,7 +205,7 @@ def test_a_changed_feed_with_nothing_new_stores_the_new_validators(
     replay: Replay, tmp_path: Path, sleeps: list[float]
 ) -> None:
     t = NOW - timedelta(hours=3)
-    old = Cursor('"1"', None, t).dump()
+    old = CURSOR.dump(Cursor('"1"', None, t))
     replay.add_response(
         "GET",
         ALERT_PATH,
@@ -214,7 +214,7 @@ def test_a_changed_feed_with_nothing_new_stores_the_new_validators(
         headers={"ETag": '"2"'},
     )
     (page,) = fetch(connector(replay, tmp_path, sleeps), old)
-    assert page.mentions == () and Cursor.load(page.cursor) == Cursor('"2"', None, t)
+    assert page.mentions == () and CURSOR.read(page.cursor) == Cursor('"2"', None, t)
 
 
 def test_undated_entries_get_the_fetch_time_and_do_not_move_the_cursor(
@@ -225,7 +225,7 @@ def test_undated_entries_get_the_fetch_time_and_do_not_move_the_cursor(
     (page,) = fetch(connector(replay, tmp_path, sleeps))
     by_id = dict(zip(ids(page), page.mentions, strict=True))
     assert by_id["undated"].created_at == NOW
-    assert Cursor.load(page.cursor) == Cursor(None, None, dated)
+    assert CURSOR.read(page.cursor) == Cursor(None, None, dated)
 
 
 def test_a_future_date_does_not_push_the_cursor_past_now(
@@ -234,7 +234,7 @@ def test_a_future_date_does_not_push_the_cursor_past_now(
     replay.add_response("GET", ALERT_PATH, body=atom(("future", NOW + timedelta(days=2))), content_type=ATOM)
     (page,) = fetch(connector(replay, tmp_path, sleeps))
     assert page.mentions[0].created_at == NOW + timedelta(days=2)  # as the feed says
-    assert Cursor.load(page.cursor) == Cursor(None, None, NOW)
+    assert CURSOR.read(page.cursor) == Cursor(None, None, NOW)
 
 
 def test_max_entries_keeps_the_newest(
@@ -378,7 +378,7 @@ def test_a_body_naming_a_local_file_is_not_read_as_one(
 def test_an_empty_feed_yields_no_mentions(replay: Replay, tmp_path: Path, sleeps: list[float]) -> None:
     replay.add_response("GET", ALERT_PATH, body=atom(), content_type=ATOM, headers={"ETag": '"e"'})
     (page,) = fetch(connector(replay, tmp_path, sleeps))
-    assert page.mentions == () and Cursor.load(page.cursor) == Cursor('"e"', None, None)
+    assert page.mentions == () and CURSOR.read(page.cursor) == Cursor('"e"', None, None)
 
 
 def test_429_waits_for_retry_after_then_reads(replay: Replay, tmp_path: Path, sleeps: list[float]) -> None:

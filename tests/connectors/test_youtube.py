@@ -32,7 +32,7 @@ from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Page
 from connectors.youtube import Options, build
 from connectors.youtube.connector import YouTubeConnector
-from connectors.youtube.mapping import Cursor, seconds_until_quota_reset
+from connectors.youtube.mapping import CURSOR, Cursor, seconds_until_quota_reset
 from monitor.clock import FixedClock
 from monitor.config import load_settings
 from monitor.logs import RedactSecrets
@@ -137,8 +137,8 @@ def test_recorded_pages_of_a_video(replay: Replay, tmp_path: Path, sleeps: list[
     assert last.engagement == 2  # 0 likes + 2 replies
     assert mentions[2].engagement == 4  # 4 likes + 0 replies
     # The cursor moves only with the last page of the video.
-    assert Cursor.load(pages[0].cursor) == Cursor()
-    assert pages[-1].cursor == '{"video:F1UP7wRCPH8": "2019-11-26T15:51:44+00:00"}'
+    assert CURSOR.read(pages[0].cursor) == Cursor()
+    assert pages[-1].cursor == '{"video:F1UP7wRCPH8":"2019-11-26T15:51:44+00:00"}'
     assert sum(p.rejected for p in pages) == 0 and sleeps == []
 
     first_request, second_request = replay.requests
@@ -169,7 +169,7 @@ def test_recorded_channel_threads(replay: Replay, tmp_path: Path, sleeps: list[f
     )
     assert mention.url == f"https://www.youtube.com/channel/{CHANNEL}"  # no videoId: a channel comment
     assert mention.engagement == 0
-    assert page.cursor == f'{{"channel:{CHANNEL}": "2019-06-23T02:49:00+00:00"}}'
+    assert page.cursor == f'{{"channel:{CHANNEL}":"2019-06-23T02:49:00+00:00"}}'
     (request,) = replay.requests
     assert request.query["allThreadsRelatedToChannelId"] == CHANNEL and "videoId" not in request.query
     assert request.query["maxResults"] == "20"
@@ -225,7 +225,7 @@ def test_resume_reads_only_newer_comments_and_stops_paging(
         "UgyZ1jqkHKYvi1-ruOZ4AaABAg",
         "Ugy4OzAuz5uJuFt3FH54AaABAg",
     ]
-    assert page.cursor == '{"video:F1UP7wRCPH8": "2019-11-26T15:51:44+00:00"}'
+    assert page.cursor == '{"video:F1UP7wRCPH8":"2019-11-26T15:51:44+00:00"}'
     (request,) = replay.requests
     assert "pageToken" not in request.query
 
@@ -237,7 +237,7 @@ def test_resume_with_nothing_new_keeps_the_cursor(
     serve(replay, "comment_threads_by_video_paged_1.json")
     (page,) = fetch(connector(replay, tmp_path, sleeps), cursor)
     assert [m.native_id for m in page.mentions] == ["UgyZ1jqkHKYvi1-ruOZ4AaABAg"]  # the overlap only
-    assert page.cursor == cursor
+    assert page.cursor == CURSOR.dump(CURSOR.read(cursor))  # the same time, written canonically
 
 
 def test_each_video_and_channel_keeps_its_own_cursor(
@@ -257,7 +257,7 @@ def test_each_video_and_channel_keeps_its_own_cursor(
     pages = fetch(conn, '{"channel:UC_x5XG1OV2P6uZZ5FSM9Ttw": "2019-01-01T00:00:00+00:00"}')
 
     assert [len(p.mentions) for p in pages] == [5, 1]
-    assert Cursor.load(pages[-1].cursor) == Cursor(
+    assert CURSOR.read(pages[-1].cursor) == Cursor(
         {
             f"video:{VIDEO}": datetime(2019, 11, 26, 15, 51, 44, tzinfo=UTC),
             f"channel:{CHANNEL}": datetime(2019, 6, 23, 2, 49, tzinfo=UTC),
@@ -275,7 +275,7 @@ def test_max_pages_caps_a_poll_and_warns_when_the_cursor_is_not_reached(
         (page,) = fetch(conn, '{"video:F1UP7wRCPH8": "2019-01-01T00:00:00+00:00"}')
 
     assert len(page.mentions) == 5
-    assert page.cursor == '{"video:F1UP7wRCPH8": "2019-11-26T15:51:44+00:00"}'
+    assert page.cursor == '{"video:F1UP7wRCPH8":"2019-11-26T15:51:44+00:00"}'
     assert "yt-main" in caplog.text and "more than 1 pages" in caplog.text
 
 
@@ -467,7 +467,7 @@ def test_an_empty_video_yields_no_mentions(replay: Replay, tmp_path: Path, sleep
     replay.add_file(FIXTURES / "empty.replay.json")
     pages = fetch(connector(replay, tmp_path, sleeps))
     assert [m for p in pages for m in p.mentions] == []
-    assert all(Cursor.load(p.cursor) == Cursor() for p in pages)
+    assert all(CURSOR.read(p.cursor) == Cursor() for p in pages)
 
 
 def test_a_query_excluding_youtube_fetches_nothing(

@@ -1,5 +1,5 @@
 """The connector contract, as data: each connector registers a `Case` that knows how to make its
-source return some mentions, then more, then fail. tests/test_connector_contract.py runs the
+source return some mentions, then more, then fail. tests/connectors/test_connector_contract.py runs the
 same checks on every case (paging, cursor resume, dedupe, error mapping, health).
 """
 
@@ -210,8 +210,9 @@ X = Case(
 
 
 def all_cases() -> list[Case]:
-    """Every connector's case. The cases of the newer connectors live beside their tests and import
-    this module, so they are collected here lazily (a module-level list would be a circular import)."""
+    """Every connector's case. The other connectors' cases live in tests/support/contract_<type>.py
+    and import this module, so they are collected here lazily (a module-level list would be a
+    circular import)."""
     from tests.support.contract_appstore import CASE as APPSTORE
     from tests.support.contract_googleplay import CASE as GOOGLEPLAY
     from tests.support.contract_hackernews import CASE as HACKERNEWS
