@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from connectors.appstore import Options
 from connectors.appstore.mapping import (
     CURSOR,
     Feed,
@@ -18,6 +17,7 @@ from connectors.appstore.mapping import (
     parse_feed,
     to_review,
 )
+from connectors.appstore.options import Options
 from connectors.base import ApiConnector, PageEmitter
 from connectors.http.redaction import strip_controls
 from connectors.search_syntax import excludes_platform

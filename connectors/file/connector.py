@@ -10,7 +10,7 @@ from typing import Any
 
 from connectors.base import CursorCodec, read_cursor
 from connectors.errors import ConnectorError, InputError
-from connectors.file import Options
+from connectors.file.options import Options
 from connectors.records import read_records, record_to_mention
 from connectors.spec import SourceSpec
 from connectors.types import BrandQuery, Mention, Page

@@ -24,36 +24,14 @@ the overlap window and stop paging there.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, ConfigDict, Field
-
+from connectors.googleplay.options import MAX_GAP, Options
 from connectors.spec import SourceSpec
+from connectors.types import Connector
 
-if TYPE_CHECKING:
-    from connectors.googleplay.connector import GooglePlayConnector
-
-# reviews.list returns nothing older: a longer poll gap loses reviews (`monitor status` warns).
-MAX_GAP = timedelta(days=7)
-_PACKAGE = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$"
+__all__ = ["MAX_GAP", "Options", "build"]
 
 
-class Options(BaseModel):
-    """Settings of a `type = "googleplay"` source."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    package_name: str = Field(pattern=_PACKAGE, description="the app's package name, e.g. com.acme.app")
-    max_results: int = Field(100, ge=1, le=100, description="reviews per request")
-    max_pages: int = Field(10, ge=1, le=100, description="requests a poll may make")
-    translation_language: str | None = Field(
-        None, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$", description="e.g. en; Google translates"
-    )
-    service_account_file: str | None = Field(None, description="path of the service-account JSON key")
-
-
-def build(spec: SourceSpec) -> GooglePlayConnector:
+def build(spec: SourceSpec) -> Connector:
     """The connector of one configured source. Imported here, not at the top, so that validating
     settings (which needs only `Options`) does not load the fetching machinery (and jwt and cryptography)."""
     from connectors.googleplay.connector import GooglePlayConnector

@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from connectors.base import ApiConnector, PageEmitter
 from connectors.errors import AuthError, PayloadError
-from connectors.googleplay import Options
 from connectors.googleplay.auth import TokenSource, load_service_account, rewrap, token_endpoint
 from connectors.googleplay.mapping import CURSOR, Mark, parse_page, to_mention
+from connectors.googleplay.options import Options
 from connectors.http.redaction import Redactor, body_preview, strip_controls
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page

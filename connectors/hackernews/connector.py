@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from connectors.base import ApiConnector, PageEmitter
-from connectors.hackernews import Options
 from connectors.hackernews.mapping import (
     CURSOR,
     Cursor,
@@ -19,6 +18,7 @@ from connectors.hackernews.mapping import (
     parse_response,
     to_mention,
 )
+from connectors.hackernews.options import Options
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)

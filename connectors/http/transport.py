@@ -145,7 +145,7 @@ class PolicyAdapter(HTTPAdapter):
 
     # -- sending ----------------------------------------------------------------------------------
 
-    def send(  # type: ignore[override]  # narrower than HTTPAdapter.send's untyped signature on purpose
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,

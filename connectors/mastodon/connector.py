@@ -18,7 +18,6 @@ from connectors.credentials import credential, env_var
 from connectors.errors import ConfigError, ConnectorError
 from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
-from connectors.mastodon import Options
 from connectors.mastodon.mapping import (
     explain_refusal,
     hashtags_from_query,
@@ -31,6 +30,7 @@ from connectors.mastodon.mapping import (
     status_id,
     to_mention,
 )
+from connectors.mastodon.options import Options
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
 

@@ -12,7 +12,6 @@ from connectors.errors import ConnectorError
 from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor
 from connectors.http.transport import PolicyAdapter
-from connectors.reddit import Options
 from connectors.reddit.client import make_reddit, map_error
 from connectors.reddit.mapping import (
     CURSOR,
@@ -23,6 +22,7 @@ from connectors.reddit.mapping import (
     reddit_search_query,
     to_mention,
 )
+from connectors.reddit.options import Options
 from connectors.types import BrandQuery, Mention, Page
 
 log = logging.getLogger(__name__)

@@ -19,40 +19,14 @@ A Google Alerts feed only holds results of the alert's own query: configure it w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from connectors.http.redaction import redact_url
+from connectors.rss.options import Options
 from connectors.spec import SourceSpec
+from connectors.types import Connector
 
-if TYPE_CHECKING:
-    from connectors.rss.connector import RssConnector
-
-
-class Options(BaseModel):
-    """Settings of a `type = "rss"` source."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(description="the feed's URL; base_url, if set, replaces its scheme and host")
-    max_entries: int = Field(200, ge=1, le=10_000, description="newest entries read per poll")
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        value = value.strip()
-        try:
-            parts = urlsplit(value)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"expected an http(s) URL, got {redact_url(value)!r}")
-        return value
+__all__ = ["Options", "build"]
 
 
-def build(spec: SourceSpec) -> RssConnector:
+def build(spec: SourceSpec) -> Connector:
     """The connector of one configured source. Imported here, not at the top, so that validating
     settings (which needs only `Options`) does not load the fetching machinery (and feedparser)."""
     from connectors.rss.connector import RssConnector

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from connectors.base import ApiConnector, PageEmitter
 from connectors.http.redaction import redact_url
-from connectors.rss import Options
 from connectors.rss.mapping import CURSOR, Cursor, entry_time, parse_feed, to_mention, validators
+from connectors.rss.options import Options
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
 

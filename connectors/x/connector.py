@@ -24,8 +24,8 @@ from connectors.http.policy import RATE_LIMITS
 from connectors.http.redaction import Redactor, strip_controls
 from connectors.http.transport import PolicyAdapter, make_session
 from connectors.types import BrandQuery, Mention, Page
-from connectors.x import Options
 from connectors.x.mapping import parse_response, snowflake_id_at, to_mention, tweet_id, x_search_query
+from connectors.x.options import Options
 
 log = logging.getLogger(__name__)
 

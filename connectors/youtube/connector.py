@@ -15,8 +15,8 @@ from connectors.errors import ConnectorError
 from connectors.http.redaction import Redactor
 from connectors.search_syntax import excludes_platform
 from connectors.types import BrandQuery, Mention, Page
-from connectors.youtube import Options
 from connectors.youtube.mapping import CURSOR, Cursor, LastError, classify_error, parse_list, to_mention
+from connectors.youtube.options import Options
 
 log = logging.getLogger(__name__)
 

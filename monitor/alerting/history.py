@@ -89,12 +89,12 @@ def needs_history(settings: Settings, store: Store, earliest: Mapping[str, datet
     bucket = settings.detection.bucket
     out: set[str] = set()
     for brand, oldest in earliest.items():
-        judged = [
+        judged: list[str | None] = [
             states.get(r.labels(brand=brand).fingerprint, {}).get("judged")
             for r, _ in rules
             if brand in r.brands
         ]
-        if any(j is None for j in judged) or any(oldest < parse_time(j) + bucket for j in judged):
+        if any(j is None or oldest < parse_time(j) + bucket for j in judged):
             out.add(brand)
     return out
 
