@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench-ingest clean
+.PHONY: run test lint docs bench-ingest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy monitor connectors analysis
+
+# README.md's command reference, regenerated from every command's --help (tests fail when it is stale).
+docs: $(STAMP)
+	$(BIN)/cog -r README.md
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py

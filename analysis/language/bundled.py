@@ -160,7 +160,7 @@ def bundled_model(languages: tuple[str, ...] | None) -> Model:
     their columns.
 
     The same as `LanguageIdentifier.from_model_file(...)` then `set_languages(languages)` (the same
-    slicing, so the same answers: tests/test_language_detection.py compares them), except that
+    slicing, so the same answers: tests/analysis/test_language_detection.py compares them), except that
     set_languages keeps the full 97-language table as well: 28 MB per process that is never read.
     """
     import numpy as np

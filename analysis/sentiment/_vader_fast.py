@@ -2,7 +2,7 @@
 
 `FastSentimentIntensityAnalyzer.polarity_scores(text)` returns the same dict, with the same float
 values, as `SentimentIntensityAnalyzer.polarity_scores(text)` of vaderSentiment 3.3.2;
-`tests/test_vader_identity.py` checks that on 100,000+ texts plus hypothesis properties.
+`tests/analysis/test_vader_identity.py` checks that on 100,000+ texts plus hypothesis properties.
 
 Where 3.3.2 spends its time (cProfile over the ground-truth texts):
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from connectors.errors import StorageError
 
-SCHEMA_HEAD = "0005"  # tests/test_migrations.py checks this equals the newest migration script
+SCHEMA_HEAD = "0005"  # tests/storage/test_migrations.py checks this equals the newest migration script
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -116,7 +116,7 @@ def create_at_head(conn: sa.Connection) -> None:
     """A new, empty database: the tables as of the newest migration, created from `schema` and
     stamped with its revision, as alembic's documentation recommends for new databases. Running the
     four migrations one by one instead meant importing alembic and replaying every step, a fifth of a
-    second before a first `monitor import` could start (tests/test_migrations.py checks that both
+    second before a first `monitor import` could start (tests/storage/test_migrations.py checks that both
     ways give the same tables, columns, defaults, keys and indexes)."""
     from monitor.storage import schema
 

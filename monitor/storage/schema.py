@@ -1,6 +1,6 @@
 """The tables, as of the newest migration (the Alembic scripts in migrations/ create them).
 
-`tests/test_migrations.py` checks that a database migrated to head matches these definitions,
+`tests/storage/test_migrations.py` checks that a database migrated to head matches these definitions,
 so a change here without a migration fails the suite.
 """
 
