@@ -59,8 +59,8 @@ class VaderScorer:
     languages = frozenset({"en"})
 
     def __init__(self, lexicon: LexiconOverrides | None = None) -> None:
-        # The fast subclass returns exactly vaderSentiment 3.3.2's scores (tests/analysis/test_vader_identity.py
-        # checks 130,000 texts), about 2.7x faster.
+        # The fast subclass returns exactly vaderSentiment 3.3.2's scores, about 2.7x faster
+        # (tests/analysis/test_vader_identity.py checks 130,000 texts).
         self._analyzer = build_analyzer(lexicon, FastSentimentIntensityAnalyzer)
 
     def score(self, text: str) -> Score:
