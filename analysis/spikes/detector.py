@@ -165,14 +165,14 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     bucket = infer_bucket(index)
     hours, days = _season_keys(index, tz, bucket)
     baseline = Baseline(params, bucket)
-    fire_spans = {max(s, bucket) for s in params.spans}
-    # The alert stays up while the recent past is loud: the spans no longer than `quiet`, and a
-    # window of `quiet` itself (a long span would keep a short burst's alert up for a day).
+    spans = sorted({max(s, bucket) for s in params.spans})
     quiet = max(params.quiet, bucket)
-    loud_spans = {s for s in fire_spans if s <= quiet} | {quiet}
-    spans = sorted(fire_spans | loud_spans)
-    fires_on = [s in fire_spans for s in spans]
-    loud_on = [s in loud_spans for s in spans]
+    # An episode of scale spans[k] is kept up by the spans of at most half its length (the
+    # shortest span at least): a span's sum stays high for a whole span after its excess has gone,
+    # so only shorter spans can tell that the excess is still there. It ends after holds[k] =
+    # min(hold x span, quiet) without a loud bucket among them.
+    holds = [min(quiet, max(bucket, params.hold * s)) for s in spans]
+    keeps = [max([j for j, s2 in enumerate(spans) if 2 * s2 <= s], default=0) for s in spans]
     windows = [_Window(s, 2) for s in spans]
     # The same sums with every bucket judged while an alert fired counted at its expected value:
     # a new alert needs new excess (a day-long span must not re-fire on the burst just resolved),
@@ -180,10 +180,15 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     clean = [_Window(s, 2) for s in spans]
     tails = [Tail(_ns(params.tail_window), _ns(s)) for s in spans]
     ready_after = [_ns(max(params.warmup, _SPANS_OF_HISTORY * s)) for s in spans]
+    span_ns = [_ns(s) for s in spans]
     labels = [_span_text(s) for s in spans]
     life = _lifecycle(params, bucket)
+    fire_z = params.fire_z(bucket)
+    scale = 0  # the time scale of the firing episode (index into spans)
+    opened = 0  # when it fired (epoch ns)
     first: int | None = None
     out: list[Verdict] = []
+    n_spans = len(spans)
     for t, value, h, d, dt in zip(
         index, counts.to_numpy(dtype=float), hours, days, _elapsed(index, bucket), strict=True
     ):
@@ -195,34 +200,58 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
             first = t.value
         assert first is not None
         expected = baseline.expected(h, d) if baseline.level is not None else value
-        age = t.value - first
+        now = t.value
+        age = now - first
         stats: list[float] = []
+        raw_p = [1.0] * n_spans  # plain tail p of each span's raw sum (loudness)
+        raw_ok = [False] * n_spans  # ... holding min_count mentions above expected
         # p: the tail probability of each span's statistic (how loud the bucket is); p * theta: the
         # probability that it starts a new cluster of exceedances (what a false alert is).
-        loud_p, start_p, eligible_p, best_i, judged, heard = 1.0, 1.0, 1.0, -1, 0, 0
-        for i, (window, tail) in enumerate(zip(windows, tails, strict=True)):
-            raw_observed, raw_expected = window.add(t.value, (value, expected))
-            observed_sum, expected_sum = clean[i].add(t.value, (value, expected))
+        start_p, eligible_p, best_i, eligible_i, judged = 1.0, 1.0, -1, -1, 0
+        for i in range(n_spans):
+            tail = tails[i]
+            raw_observed, raw_expected = windows[i].add(now, (value, expected))
+            observed_sum, expected_sum = clean[i].add(now, (value, expected))
             stat = anscombe(observed_sum) - anscombe(expected_sum)
             stats.append(stat)
             if age < ready_after[i]:
                 continue
-            judged += fires_on[i]
-            heard += loud_on[i]
-            if loud_on[i] and raw_observed > raw_expected:
-                loud_p = min(loud_p, tail.p_value(anscombe(raw_observed) - anscombe(raw_expected)))
+            judged += 1
+            if life.firing and raw_observed > raw_expected:
+                raw_p[i] = tail.p_value(anscombe(raw_observed) - anscombe(raw_expected))
+                raw_ok[i] = raw_observed - raw_expected >= params.min_count
             if stat <= 0:
                 continue
             p = tail.p_value(stat)
-            if p >= 0.5 or not fires_on[i]:
+            if p >= 0.5:
                 continue
-            q = p * tail.cluster_share(t.value)
+            q = p * tail.cluster_share(now)
             if q < start_p:
                 start_p, best_i = q, i
-            if observed_sum - expected_sum >= params.min_count:
-                eligible_p = min(eligible_p, q)
+            if observed_sum - expected_sum >= params.min_count and q < eligible_p:
+                eligible_p, eligible_i = q, i
         z = _z_of_p(min(1.0, start_p * judged))
-        event = life.step(t, _z_of_p(min(1.0, loud_p * heard)), _z_of_p(min(1.0, eligible_p * judged)))
+        hold = None
+        loud_z = 0.0
+        if life.firing:
+            # The excess lasts: a longer span, mostly inside the episode, at the firing level while
+            # the episode's own scales are still loud takes the episode over (an outage that goes
+            # on for hours is followed at the scale of hours, so a night's lull does not end it).
+            kept = keeps[scale] + 1  # Bonferroni over the spans that keep the episode up
+            loud_z = _z_of_p(min(1.0, min(raw_p[:kept]) * kept))
+            if loud_z >= params.resolve:
+                for i in range(n_spans - 1, scale, -1):
+                    if (
+                        raw_ok[i]
+                        and 2 * (now - opened) >= span_ns[i]
+                        and _z_of_p(min(1.0, raw_p[i] * judged)) >= fire_z
+                    ):
+                        scale = i
+                        break
+            hold = holds[scale]
+        event = life.step(t, loud_z, _z_of_p(min(1.0, eligible_p * judged)), hold)
+        if event == "fire":
+            scale, opened = max(eligible_i, 0), now
         what = f"robust z {z:.1f} over {labels[best_i]}" if best_i >= 0 else "no excess"
         out.append(Verdict(t, float(value), float(expected), z, what, life.firing, event))
         # An incident must not become the noise that hides the next one: buckets judged while an
