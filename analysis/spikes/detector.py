@@ -83,26 +83,32 @@ def _ns(delta: timedelta) -> int:
 
 
 class _Window:
-    """Sums of the last `span` of buckets (at least the current one)."""
+    """Sums of the last `span` of buckets (at least the current one): observed and expected."""
 
-    def __init__(self, span: timedelta, width: int) -> None:
+    def __init__(self, span: timedelta) -> None:
         self.span = _ns(span)
-        self.rows: deque[tuple[int, tuple[float, ...]]] = deque()
-        self.sums = [0.0] * width
+        self.rows: deque[tuple[int, float, float]] = deque()
+        self.observed = 0.0
+        self.expected = 0.0
 
-    def add(self, t: int, values: tuple[float, ...]) -> list[float]:
+    def add(self, t: int, observed: float, expected: float) -> tuple[float, float]:
         """Add the bucket starting at t (epoch ns) and return the sums over the span ending with it."""
-        self.rows.append((t, values))
-        self.sums = [s + v for s, v in zip(self.sums, values, strict=True)]
-        while self.rows and self.rows[0][0] <= t - self.span:
-            _, old = self.rows.popleft()
-            self.sums = [s - v for s, v in zip(self.sums, old, strict=True)]
-        return self.sums
+        rows = self.rows
+        rows.append((t, observed, expected))
+        self.observed += observed
+        self.expected += expected
+        edge = t - self.span
+        while rows[0][0] <= edge:
+            _, o, e = rows.popleft()
+            self.observed -= o
+            self.expected -= e
+        return self.observed, self.expected
 
-    def replace_last(self, values: tuple[float, ...]) -> None:
-        t, old = self.rows[-1]
-        self.rows[-1] = (t, values)
-        self.sums = [s - o + v for s, o, v in zip(self.sums, old, values, strict=True)]
+    def replace_last(self, observed: float, expected: float) -> None:
+        t, o, e = self.rows[-1]
+        self.rows[-1] = (t, observed, expected)
+        self.observed += observed - o
+        self.expected += expected - e
 
 
 def _check(series: pd.Series, name: str) -> pd.DatetimeIndex:
@@ -173,11 +179,11 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     # min(hold x span, quiet) without a loud bucket among them.
     holds = [min(quiet, max(bucket, params.hold * s)) for s in spans]
     keeps = [max([j for j, s2 in enumerate(spans) if 2 * s2 <= s], default=0) for s in spans]
-    windows = [_Window(s, 2) for s in spans]
+    windows = [_Window(s) for s in spans]
     # The same sums with every bucket judged while an alert fired counted at its expected value:
     # a new alert needs new excess (a day-long span must not re-fire on the burst just resolved),
     # and the tails learn from these, so an incident never becomes noise.
-    clean = [_Window(s, 2) for s in spans]
+    clean = [_Window(s) for s in spans]
     tails = [Tail(_ns(params.tail_window), _ns(s)) for s in spans]
     ready_after = [_ns(max(params.warmup, _SPANS_OF_HISTORY * s)) for s in spans]
     span_ns = [_ns(s) for s in spans]
@@ -210,8 +216,8 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
         start_p, eligible_p, best_i, eligible_i, judged = 1.0, 1.0, -1, -1, 0
         for i in range(n_spans):
             tail = tails[i]
-            raw_observed, raw_expected = windows[i].add(now, (value, expected))
-            observed_sum, expected_sum = clean[i].add(now, (value, expected))
+            raw_observed, raw_expected = windows[i].add(now, value, expected)
+            observed_sum, expected_sum = clean[i].add(now, value, expected)
             stat = anscombe(observed_sum) - anscombe(expected_sum)
             stats.append(stat)
             if age < ready_after[i]:
@@ -258,7 +264,7 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
         # alert fires stay out of every span's history. (During the warm-up everything goes in.)
         if life.firing:
             for window in clean:
-                window.replace_last((expected, expected))
+                window.replace_last(expected, expected)
         else:
             for tail, stat in zip(tails, stats, strict=True):
                 tail.add(t.value, stat)
@@ -309,7 +315,7 @@ def share_rise(negative: pd.Series, scored: pd.Series, params: SpikeParams, tz: 
     if len(index) == 0:
         return []
     bucket = infer_bucket(index)
-    window = _Window(max(params.share_span, bucket), 2)
+    window = _Window(max(params.share_span, bucket))
     state = _lifecycle(params, bucket)
     where = f" over {_span_text(max(params.share_span, bucket))}"
     neg_sum = scored_sum = 0.0
@@ -327,7 +333,7 @@ def share_rise(negative: pd.Series, scored: pd.Series, params: SpikeParams, tz: 
                 continue
             state.begin(t)
         p0 = (neg_sum + 0.4) / (scored_sum + 2.0)  # prior: one negative in five, worth two mentions
-        k_span, n_span = window.add(t.value, (k, n))
+        k_span, n_span = window.add(t.value, k, n)
         pval = binomial_sf(round(k_span), round(n_span), p0) if n_span > 0 else 1.0
         score = _z_of_p(pval) if k_span > n_span * p0 else 0.0
         event = state.step(t, score, score if k_span >= params.min_count else 0.0)
