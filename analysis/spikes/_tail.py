@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import bisect
 import math
-
-import numpy as np
 from collections import deque
 from statistics import NormalDist
+
+import numpy as np
 
 _NORMAL = NormalDist()
 TOP = 0.02  # the fraction of the window above u (at least MIN_EXCESSES values)
