@@ -12,8 +12,9 @@ Event = Literal["fire", "resolve"]
 
 class Lifecycle:
     """Fire when `fire_z` is reached (after the warm-up, on enough mentions); every bucket at or
-    above `resolve_z` keeps the alert up; it resolves once `quiet` has passed since the last such
-    bucket. A new surge after that is a new alert (no cooldown unless one is configured)."""
+    above `resolve_z` keeps the alert up; it resolves once a quiet period (`quiet`, or the `hold`
+    the caller gives for the episode's time scale) has passed since the last such bucket. A new
+    surge after that is a new alert (no cooldown unless one is configured)."""
 
     def __init__(
         self, fire_z: float, resolve_z: float, quiet: timedelta, warmup: timedelta, cooldown: timedelta
@@ -33,14 +34,17 @@ class Lifecycle:
         if self.ready_at is None:
             self.ready_at = t + self.warmup
 
-    def step(self, t: pd.Timestamp, z: float, eligible_z: float) -> Event | None:
-        """z: the bucket's score; eligible_z: the same over the time scales holding min_count."""
+    def step(
+        self, t: pd.Timestamp, z: float, eligible_z: float, hold: timedelta | None = None
+    ) -> Event | None:
+        """z: the bucket's score; eligible_z: the same over the time scales holding min_count;
+        hold: the quiet period that ends this episode (default `quiet`)."""
         if self.firing:
             if z >= self.resolve_z:
                 self.loud_at = t
                 return None
             assert self.loud_at is not None
-            if t - self.loud_at >= self.quiet:
+            if t - self.loud_at >= (self.quiet if hold is None else hold):
                 self.firing = False
                 self.quiet_until = t + self.cooldown
                 return "resolve"

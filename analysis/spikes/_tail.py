@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import bisect
 import math
-
-import numpy as np
 from collections import deque
 from statistics import NormalDist
+
+import numpy as np
 
 _NORMAL = NormalDist()
 TOP = 0.02  # the fraction of the window above u (at least MIN_EXCESSES values)
@@ -41,27 +41,34 @@ THETA_TOP = 0.005
 # Below this many values (hourly buckets never get there in 14 days) the estimate is too noisy to
 # lean on and the p-value is used as it is (theta = 1: conservative, every exceedance an alert).
 THETA_MIN_HISTORY = 2000
+# A 14-day estimate of the top 0.5 %: refreshing it more often than daily changes nothing but cost.
+THETA_REFRESH = 86_400_000_000_000
 
 
 class Tail:
     def __init__(self, window_ns: int, span_ns: int) -> None:
         self.window = window_ns
         self.span = span_ns
-        self.order: deque[tuple[int, float]] = deque()
+        self.times: deque[int] = deque()  # in arrival order, with values
+        self.values: deque[float] = deque()
         self.sorted: list[float] = []
-        self._theta = (-(2**62), 1.0)  # (when estimated, estimate): refreshed at most once a span
+        self._theta = (-(2**62), 1.0)  # (when estimated, estimate): refreshed at most daily
+        self._added = 0  # values added so far: the fits below are cached until the next add
+        self._fit: tuple[int, float, float, float, float] | None = None  # (added, u, sigma, xi, pu)
+        self._gauss: tuple[int, float, float] | None = None  # (added, median, sigma)
 
     def cluster_share(self, t: int) -> float:
         """Clusters per exceedance of u in the history (1: exceedances are isolated)."""
         when, theta = self._theta
-        if t - when < max(self.span, 3_600_000_000_000) // 2:
+        if t - when < max(self.span, THETA_REFRESH):
             return theta
         n = len(self.sorted)
         k = max(MIN_EXCESSES, int(THETA_TOP * n))
         theta = 1.0
         if n >= THETA_MIN_HISTORY:
             u = self.sorted[n - k]
-            times = np.fromiter((tt for tt, v in self.order if v >= u), dtype=np.int64)
+            values = np.fromiter(self.values, dtype=float, count=n)
+            times = np.fromiter(self.times, dtype=np.int64, count=n)[values >= u]
             if len(times) >= 2:
                 clusters = 1 + int(np.count_nonzero(np.diff(times) > self.span))
                 theta = clusters / len(times)
@@ -72,10 +79,13 @@ class Tail:
         return len(self.sorted)
 
     def add(self, t: int, value: float) -> None:
-        self.order.append((t, value))
+        self._added += 1
+        self.times.append(t)
+        self.values.append(value)
         bisect.insort(self.sorted, value)
-        while self.order and self.order[0][0] <= t - self.window:
-            _, old = self.order.popleft()
+        while self.times and self.times[0] <= t - self.window:
+            self.times.popleft()
+            old = self.values.popleft()
             del self.sorted[bisect.bisect_left(self.sorted, old)]
 
     def gaussian_p(self, x: float) -> float:
@@ -83,8 +93,10 @@ class Tail:
         n = len(s)
         if n < 4:
             return 1.0 - _NORMAL.cdf(x)
-        median = s[n // 2]
-        sigma = max(1.0, (s[(3 * n) // 4] - s[n // 4]) / 1.349)
+        if self._gauss is None or self._gauss[0] != self._added:
+            sigma = max(1.0, (s[(3 * n) // 4] - s[n // 4]) / 1.349)
+            self._gauss = (self._added, s[n // 2], sigma)
+        _, median, sigma = self._gauss
         return 1.0 - _NORMAL.cdf((x - median) / sigma)
 
     def pot_p(self, x: float) -> float:
@@ -97,19 +109,28 @@ class Tail:
         u = s[iu]
         if x < u:
             return (n - bisect.bisect_left(s, x)) / n
-        excess = [v - u for v in s[iu:]]
-        m = sum(excess) / k
-        if m <= 0.0:
+        if self._fit is None or self._fit[0] != self._added:
+            self._fit = (self._added, u, *self._gpd(s[iu:], u), k / n)
+        _, u, sigma, xi, pu = self._fit
+        if sigma <= 0.0:
             return 1.0 / (n + 1) if x <= u else 0.0
-        var = sum((e - m) ** 2 for e in excess) / max(1, k - 1)
-        xi = 0.5 * (1.0 - m * m / var) if var > 0 else 0.0
-        xi = min(0.5, max(0.0, xi))
-        sigma = m * (1.0 - xi)  # the method-of-moments scale: mean excess = sigma / (1 - xi)
         y = (x - u) / sigma
-        pu = k / n
         if xi < 1e-9:
             return pu * math.exp(-y)
         return pu * (1.0 + xi * y) ** (-1.0 / xi)
+
+    @staticmethod
+    def _gpd(top: list[float], u: float) -> tuple[float, float]:
+        """Method-of-moments generalized Pareto fit to the excesses over u: (scale, shape)."""
+        k = len(top)
+        excess = [v - u for v in top]
+        m = sum(excess) / k
+        if m <= 0.0:
+            return 0.0, 0.0
+        var = sum((e - m) ** 2 for e in excess) / max(1, k - 1)
+        xi = 0.5 * (1.0 - m * m / var) if var > 0 else 0.0
+        xi = min(0.5, max(0.0, xi))
+        return m * (1.0 - xi), xi  # the scale: mean excess = sigma / (1 - xi)
 
     def p_value(self, x: float) -> float:
         return max(self.gaussian_p(x), self.pot_p(x))

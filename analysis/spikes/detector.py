@@ -83,26 +83,32 @@ def _ns(delta: timedelta) -> int:
 
 
 class _Window:
-    """Sums of the last `span` of buckets (at least the current one)."""
+    """Sums of the last `span` of buckets (at least the current one): observed and expected."""
 
-    def __init__(self, span: timedelta, width: int) -> None:
+    def __init__(self, span: timedelta) -> None:
         self.span = _ns(span)
-        self.rows: deque[tuple[int, tuple[float, ...]]] = deque()
-        self.sums = [0.0] * width
+        self.rows: deque[tuple[int, float, float]] = deque()
+        self.observed = 0.0
+        self.expected = 0.0
 
-    def add(self, t: int, values: tuple[float, ...]) -> list[float]:
+    def add(self, t: int, observed: float, expected: float) -> tuple[float, float]:
         """Add the bucket starting at t (epoch ns) and return the sums over the span ending with it."""
-        self.rows.append((t, values))
-        self.sums = [s + v for s, v in zip(self.sums, values, strict=True)]
-        while self.rows and self.rows[0][0] <= t - self.span:
-            _, old = self.rows.popleft()
-            self.sums = [s - v for s, v in zip(self.sums, old, strict=True)]
-        return self.sums
+        rows = self.rows
+        rows.append((t, observed, expected))
+        self.observed += observed
+        self.expected += expected
+        edge = t - self.span
+        while rows[0][0] <= edge:
+            _, o, e = rows.popleft()
+            self.observed -= o
+            self.expected -= e
+        return self.observed, self.expected
 
-    def replace_last(self, values: tuple[float, ...]) -> None:
-        t, old = self.rows[-1]
-        self.rows[-1] = (t, values)
-        self.sums = [s - o + v for s, o, v in zip(self.sums, old, values, strict=True)]
+    def replace_last(self, observed: float, expected: float) -> None:
+        t, o, e = self.rows[-1]
+        self.rows[-1] = (t, observed, expected)
+        self.observed += observed - o
+        self.expected += expected - e
 
 
 def _check(series: pd.Series, name: str) -> pd.DatetimeIndex:
@@ -165,25 +171,30 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     bucket = infer_bucket(index)
     hours, days = _season_keys(index, tz, bucket)
     baseline = Baseline(params, bucket)
-    fire_spans = {max(s, bucket) for s in params.spans}
-    # The alert stays up while the recent past is loud: the spans no longer than `quiet`, and a
-    # window of `quiet` itself (a long span would keep a short burst's alert up for a day).
+    spans = sorted({max(s, bucket) for s in params.spans})
     quiet = max(params.quiet, bucket)
-    loud_spans = {s for s in fire_spans if s <= quiet} | {quiet}
-    spans = sorted(fire_spans | loud_spans)
-    fires_on = [s in fire_spans for s in spans]
-    loud_on = [s in loud_spans for s in spans]
-    windows = [_Window(s, 2) for s in spans]
+    # An episode of scale spans[k] is kept up by the spans of at most half its length (the
+    # shortest span at least): a span's sum stays high for a whole span after its excess has gone,
+    # so only shorter spans can tell that the excess is still there. It ends after holds[k] =
+    # min(hold x span, quiet) without a loud bucket among them.
+    holds = [min(quiet, max(bucket, params.hold * s)) for s in spans]
+    keeps = [max([j for j, s2 in enumerate(spans) if 2 * s2 <= s], default=0) for s in spans]
+    windows = [_Window(s) for s in spans]
     # The same sums with every bucket judged while an alert fired counted at its expected value:
     # a new alert needs new excess (a day-long span must not re-fire on the burst just resolved),
     # and the tails learn from these, so an incident never becomes noise.
-    clean = [_Window(s, 2) for s in spans]
+    clean = [_Window(s) for s in spans]
     tails = [Tail(_ns(params.tail_window), _ns(s)) for s in spans]
     ready_after = [_ns(max(params.warmup, _SPANS_OF_HISTORY * s)) for s in spans]
+    span_ns = [_ns(s) for s in spans]
     labels = [_span_text(s) for s in spans]
     life = _lifecycle(params, bucket)
+    fire_z = params.fire_z(bucket)
+    scale = 0  # the time scale of the firing episode (index into spans)
+    opened = 0  # when it fired (epoch ns)
     first: int | None = None
     out: list[Verdict] = []
+    n_spans = len(spans)
     for t, value, h, d, dt in zip(
         index, counts.to_numpy(dtype=float), hours, days, _elapsed(index, bucket), strict=True
     ):
@@ -195,41 +206,65 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
             first = t.value
         assert first is not None
         expected = baseline.expected(h, d) if baseline.level is not None else value
-        age = t.value - first
+        now = t.value
+        age = now - first
         stats: list[float] = []
+        raw_p = [1.0] * n_spans  # plain tail p of each span's raw sum (loudness)
+        raw_ok = [False] * n_spans  # ... holding min_count mentions above expected
         # p: the tail probability of each span's statistic (how loud the bucket is); p * theta: the
         # probability that it starts a new cluster of exceedances (what a false alert is).
-        loud_p, start_p, eligible_p, best_i, judged, heard = 1.0, 1.0, 1.0, -1, 0, 0
-        for i, (window, tail) in enumerate(zip(windows, tails, strict=True)):
-            raw_observed, raw_expected = window.add(t.value, (value, expected))
-            observed_sum, expected_sum = clean[i].add(t.value, (value, expected))
+        start_p, eligible_p, best_i, eligible_i, judged = 1.0, 1.0, -1, -1, 0
+        for i in range(n_spans):
+            tail = tails[i]
+            raw_observed, raw_expected = windows[i].add(now, value, expected)
+            observed_sum, expected_sum = clean[i].add(now, value, expected)
             stat = anscombe(observed_sum) - anscombe(expected_sum)
             stats.append(stat)
             if age < ready_after[i]:
                 continue
-            judged += fires_on[i]
-            heard += loud_on[i]
-            if loud_on[i] and raw_observed > raw_expected:
-                loud_p = min(loud_p, tail.p_value(anscombe(raw_observed) - anscombe(raw_expected)))
+            judged += 1
+            if life.firing and raw_observed > raw_expected:
+                raw_p[i] = tail.p_value(anscombe(raw_observed) - anscombe(raw_expected))
+                raw_ok[i] = raw_observed - raw_expected >= params.min_count
             if stat <= 0:
                 continue
             p = tail.p_value(stat)
-            if p >= 0.5 or not fires_on[i]:
+            if p >= 0.5:
                 continue
-            q = p * tail.cluster_share(t.value)
+            q = p * tail.cluster_share(now)
             if q < start_p:
                 start_p, best_i = q, i
-            if observed_sum - expected_sum >= params.min_count:
-                eligible_p = min(eligible_p, q)
+            if observed_sum - expected_sum >= params.min_count and q < eligible_p:
+                eligible_p, eligible_i = q, i
         z = _z_of_p(min(1.0, start_p * judged))
-        event = life.step(t, _z_of_p(min(1.0, loud_p * heard)), _z_of_p(min(1.0, eligible_p * judged)))
+        hold = None
+        loud_z = 0.0
+        if life.firing:
+            # The excess lasts: a longer span, mostly inside the episode, at the firing level while
+            # the episode's own scales are still loud takes the episode over (an outage that goes
+            # on for hours is followed at the scale of hours, so a night's lull does not end it).
+            kept = keeps[scale] + 1  # Bonferroni over the spans that keep the episode up
+            loud_z = _z_of_p(min(1.0, min(raw_p[:kept]) * kept))
+            if loud_z >= params.resolve:
+                for i in range(n_spans - 1, scale, -1):
+                    if (
+                        raw_ok[i]
+                        and 2 * (now - opened) >= span_ns[i]
+                        and _z_of_p(min(1.0, raw_p[i] * judged)) >= fire_z
+                    ):
+                        scale = i
+                        break
+            hold = holds[scale]
+        event = life.step(t, loud_z, _z_of_p(min(1.0, eligible_p * judged)), hold)
+        if event == "fire":
+            scale, opened = max(eligible_i, 0), now
         what = f"robust z {z:.1f} over {labels[best_i]}" if best_i >= 0 else "no excess"
         out.append(Verdict(t, float(value), float(expected), z, what, life.firing, event))
         # An incident must not become the noise that hides the next one: buckets judged while an
         # alert fires stay out of every span's history. (During the warm-up everything goes in.)
         if life.firing:
             for window in clean:
-                window.replace_last((expected, expected))
+                window.replace_last(expected, expected)
         else:
             for tail, stat in zip(tails, stats, strict=True):
                 tail.add(t.value, stat)
@@ -280,7 +315,7 @@ def share_rise(negative: pd.Series, scored: pd.Series, params: SpikeParams, tz: 
     if len(index) == 0:
         return []
     bucket = infer_bucket(index)
-    window = _Window(max(params.share_span, bucket), 2)
+    window = _Window(max(params.share_span, bucket))
     state = _lifecycle(params, bucket)
     where = f" over {_span_text(max(params.share_span, bucket))}"
     neg_sum = scored_sum = 0.0
@@ -298,7 +333,7 @@ def share_rise(negative: pd.Series, scored: pd.Series, params: SpikeParams, tz: 
                 continue
             state.begin(t)
         p0 = (neg_sum + 0.4) / (scored_sum + 2.0)  # prior: one negative in five, worth two mentions
-        k_span, n_span = window.add(t.value, (k, n))
+        k_span, n_span = window.add(t.value, k, n)
         pval = binomial_sf(round(k_span), round(n_span), p0) if n_span > 0 else 1.0
         score = _z_of_p(pval) if k_span > n_span * p0 else 0.0
         event = state.step(t, score, score if k_span >= params.min_count else 0.0)

@@ -26,7 +26,11 @@ class SpikeParams:
     false_alerts_per_week: float = 0.5
     threshold: float | None = None  # expert override: fire at this z instead of the budget's level
     resolve: float = 2.0  # a bucket is "quiet" when every time scale's z is below this
-    quiet: timedelta = timedelta(hours=8)  # resolve after this long without a loud bucket
+    # An episode opened (or, as the excess lasts, taken over) by a time scale S resolves after
+    # min(hold x S, quiet) without a loud bucket at the scales up to S: a burst ends soon after it,
+    # a day-long incident only after `quiet` (a night's lull does not split it).
+    quiet: timedelta = timedelta(hours=8)
+    hold: float = 2.0
     min_count: int = 5  # never fire when the judged span holds fewer mentions (negatives, for shares)
     warmup: timedelta = timedelta(days=2)  # no firing until this much history has been seen
     cooldown: timedelta = timedelta(0)  # optional: after a resolve, no new fire for this long (off)
@@ -48,6 +52,8 @@ class SpikeParams:
             raise ValueError("false_alerts_per_week must be a positive number")
         if self.threshold is not None and not self.resolve < self.threshold:
             raise ValueError("resolve must be below threshold (hysteresis)")
+        if not (self.hold > 0 and math.isfinite(self.hold)):
+            raise ValueError("hold must be a positive number")
         if self.min_count < 0:
             raise ValueError("min_count must be >= 0")
         for name in ("warmup", "cooldown", "quiet"):

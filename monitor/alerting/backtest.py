@@ -12,6 +12,7 @@ the same history start): one per fire event, with the bucket's observed and expe
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Callable
@@ -203,17 +204,9 @@ def render_table(alerts: list[Alert], *, buckets: int, what: str) -> str:
         observed = f"{a.observed:.0%}" if what.endswith("negative_share") else f"{_number(a.observed)}"
         expected = f"{a.expected:.0%}" if what.endswith("negative_share") else f"{a.expected:.1f}"
         table.add_row(a.timestamp, observed, expected, a.statistic, a.resolved or "(still firing)")
-    console = Console(highlight=False, markup=False, width=120, record=True, file=_Null())
+    console = Console(highlight=False, markup=False, width=120, record=True, file=io.StringIO())
     console.print(table)
     return console.export_text()
-
-
-class _Null:
-    def write(self, _s: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
 
 
 @click.command("backtest")

@@ -36,6 +36,7 @@ class DetectionSettings(BaseModel):
     threshold: float | None = Field(_D.threshold, gt=0, le=40)
     resolve: float = Field(_D.resolve, ge=-40, le=40)
     quiet: OptionalDuration = _D.quiet
+    hold: float = Field(_D.hold, gt=0, le=100)
     min_count: int = Field(_D.min_count, ge=0)
     warmup: OptionalDuration = _D.warmup
     cooldown: OptionalDuration = _D.cooldown

@@ -67,8 +67,13 @@ def test_one_episode_one_firing_and_one_resolved_notification(
     spike(h, start_hour=4, hours=3)
     engine = h.engine()
     h.step(engine, T0 + timedelta(hours=20))
-    assert h.events() == [("firing", "neg acme"), ("resolved", "neg acme")]
-    fired, resolved = h.received()
+    # One episode: firing first, resolved last, at most reminders between (the episode lasts until
+    # the spike's excess has gone plus its quiet period, whatever that is in hours).
+    events = [e for e, _ in h.events()]
+    assert events[0] == "firing" and events[-1] == "resolved" and events.count("firing") == 1
+    assert all(e.startswith("repeat-") for e in events[1:-1])
+    received = h.received()
+    fired, resolved = received[0], received[-1]
     a = fired["alert"]
     assert a["window"]["start"] == (T0 + timedelta(hours=4)).isoformat()  # the first spike bucket
     assert a["observed"] == 30 and a["expected"] < 3 and a["statistic"]
@@ -78,10 +83,9 @@ def test_one_episode_one_firing_and_one_resolved_notification(
     # One episode in the table, resolved; every notification recorded as sent exactly once.
     rows = h.alerts.recent(limit=10)
     assert [(r["state"], r["rule"], r["brand"]) for r in rows] == [("resolved", "neg", "acme")]
-    assert [(n["event"], n["status"], n["attempts"]) for n in h.alerts.log()] == [
-        ("firing", "sent", 1),
-        ("resolved", "sent", 1),
-    ]
+    log = [(n["event"], n["status"], n["attempts"]) for n in h.alerts.log()]
+    assert log[0] == ("firing", "sent", 1) and log[-1] == ("resolved", "sent", 1)
+    assert all(status == "sent" and attempts == 1 for _, status, attempts in log)
 
 
 def test_repeat_interval_reminds_while_firing_and_not_more_often(
@@ -90,12 +94,13 @@ def test_repeat_interval_reminds_while_firing_and_not_more_often(
     h = harness(tmp_path, store, hook, json_target() + SPIKE_RULE)
     history(h)
     spike(h, start_hour=2, hours=13)  # fires at the 02:00 bucket (judged 03:15), lasts into 15:00
+    h.insert(hourly(T0 + timedelta(hours=24), 24))  # a second, quiet day: the episode resolves in it
     engine = h.engine()
-    h.step(engine, T0 + timedelta(hours=22))
+    h.step(engine, T0 + timedelta(hours=40))
     events = [e for e, _ in h.events()]
     assert events[0] == "firing" and events[-1] == "resolved"
     reminders = events[1:-1]
-    assert reminders == ["repeat-1", "repeat-2", "repeat-3"][: len(reminders)] and len(reminders) >= 2
+    assert reminders == [f"repeat-{i}" for i in range(1, len(reminders) + 1)] and len(reminders) >= 2
     log = h.alerts.log()
     times = [n["created_at"] for n in log]
     gaps = [b - a for a, b in itertools.pairwise(times[:-1])]
@@ -114,7 +119,7 @@ def test_a_restart_mid_episode_sends_nothing_twice(tmp_path, store: Store, hook:
         again = h.engine()
         assert again.evaluate() is not None
     assert h.events() == [("firing", "neg acme")]
-    h.step(h.engine(), T0 + timedelta(hours=20))
+    h.step(h.engine(), T0 + timedelta(hours=22))
     assert [e for e, _ in h.events()].count("firing") == 1
     assert [e for e, _ in h.events()][-1] == "resolved"
 
@@ -275,12 +280,13 @@ def test_an_open_bucket_is_not_judged_nor_one_a_source_has_not_polled_past(
 def test_backfilled_history_never_notifies(tmp_path, store: Store, hook: HTTPServer) -> None:
     h = harness(tmp_path, store, hook, json_target() + SPIKE_RULE)
     history(h, days=2)
-    h.insert(hourly(T0, 12))
+    h.insert(hourly(T0, 20))
     engine = h.engine()
-    h.step(engine, T0 + timedelta(hours=10))
-    # Late data: a spike in buckets judged long ago (a backfill, or a source catching up).
+    h.step(engine, T0 + timedelta(hours=18))
+    # Late data: a spike in buckets judged long ago (a backfill, or a source catching up), whose
+    # episode is over by the newest bucket: only the state at the newest bucket counts.
     h.insert(hourly(T0 + timedelta(hours=3), 3, negative=40, tag="late"))
-    h.step(engine, T0 + timedelta(hours=11))
+    h.step(engine, T0 + timedelta(hours=19))
     assert h.events() == []
     # ... and a first evaluation over a history that holds an old episode (a fresh daemon on
     # imported data) judges only the newest bucket.
