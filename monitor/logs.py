@@ -36,7 +36,7 @@ def setup_logging(level: str) -> None:
     for old in list(root.handlers):
         if getattr(old, "_monitor", False):
             root.removeHandler(old)
-    handler._monitor = True  # type: ignore[attr-defined]
+    handler._monitor = True  # type: ignore[attr-defined]  # a mark to find our own handler again
     root.addHandler(handler)
     root.setLevel(level.upper())
     if level.upper() != "DEBUG":  # migration chatter and "Added job ..." per job are noise unless debugging

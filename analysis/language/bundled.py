@@ -293,7 +293,7 @@ class BundledDetector:
             if stripped is not None:
                 known = self._stripped.get(stripped, _MISSING)
                 if known is not _MISSING:
-                    return known  # type: ignore[return-value]
+                    return known  # type: ignore[return-value]  # not _MISSING: a str or None
                 answer = self._answer(_squeeze(stripped))
                 self._remember(self._stripped, stripped, answer)
                 return answer
@@ -302,7 +302,7 @@ class BundledDetector:
     def _answer(self, cleaned: str) -> str | None:
         known = self._cache.get(cleaned, _MISSING)
         if known is not _MISSING:
-            return known  # type: ignore[return-value]
+            return known  # type: ignore[return-value]  # not _MISSING: a str or None
         answer = self._decide(cleaned)
         self._remember(self._cache, cleaned, answer)
         return answer

@@ -42,7 +42,7 @@ def _details(cond: IndexCondition | None, current: IndexSnapshot, period: Period
 
 class _IndexRule(RuleKind):
     def _current(self, rule: Rule, ctx: EvalContext, brand: str) -> tuple[Period, list[IndexSnapshot]]:
-        kind = rule.options.period or ctx.settings.index.period  # type: ignore[attr-defined]
+        kind = rule.options.period or ctx.settings.index.period  # type: ignore[attr-defined]  # options of an index kind
         period = last_complete(kind, ctx.now, ctx.settings.timezone)
         snaps = load_snapshots(ctx.store, brand, kind, limit=2)
         return period, snaps

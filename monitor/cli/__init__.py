@@ -71,7 +71,7 @@ class LazyGroup(click.Group):
     """
 
     def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # click.Group's own arguments, passed on
         self.lazy = dict(lazy or {})  # command name -> "module:attribute"
 
     def list_commands(self, ctx: click.Context) -> list[str]:

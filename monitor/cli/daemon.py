@@ -20,7 +20,7 @@ def run(app: App) -> int:
     from monitor.daemon import Daemon
 
     # Under systemd or a pipe, show each line as it happens rather than when a buffer fills.
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # stdout is a TextIOWrapper here
     return Daemon(app.settings, app.store).run()
 
 

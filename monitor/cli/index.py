@@ -71,7 +71,7 @@ def surveys_import(
         metric=metric,
         brand=chosen,
         columns=mapping,
-        fmt=fmt,  # type: ignore[arg-type]
+        fmt=fmt,  # type: ignore[arg-type]  # click.Choice checked it
         strict=strict,
     )
     click.echo(f"{metric} for {chosen}: {summary.line()}")
@@ -256,7 +256,7 @@ def render_index(obj: dict[str, Any], console: Console) -> None:
         ("weight", "right"),
         ("data from", "left"),
     ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]  # the literals above
     for name, c in obj["components"].items():
         source = c["data_period_start"] or ""
         if c["carried_forward"]:

@@ -133,7 +133,7 @@ def import_(
             ingestor,
             brand=brand,
             default_source=default_source,
-            fmt=fmt,  # type: ignore[arg-type]
+            fmt=fmt,  # type: ignore[arg-type]  # click.Choice checked it
             strict=strict,
             batch_size=batch_size,
             stop=stop,
@@ -171,7 +171,7 @@ def score(file: Path, output: Path | None, fmt: str | None, strict: bool) -> int
     from monitor.mentions.scoring import score_file
 
     with open_out(output) as out:
-        summary = score_file(file, out, fmt=fmt, strict=strict)  # type: ignore[arg-type]
+        summary = score_file(file, out, fmt=fmt, strict=strict)  # type: ignore[arg-type]  # click.Choice checked fmt
     click.echo(
         f"{summary.scored:,} scored, {summary.unscored:,} unscored, {summary.rejected:,} rejected", err=True
     )

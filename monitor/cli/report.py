@@ -52,7 +52,7 @@ def report(app: App, brand: str | None, week: str | None, fmt: str, output: Path
         settings,
         app.store,
         iso_week,
-        formats=list(FORMATS) if fmt == "all" else [fmt],  # type: ignore[list-item]
+        formats=list(FORMATS) if fmt == "all" else [fmt],  # type: ignore[list-item]  # click.Choice checked it
         output=output if output is not None else output_dir(settings.report, settings.path),
         now=now,
         brand=brand,

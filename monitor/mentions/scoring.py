@@ -92,7 +92,7 @@ def score_file(
 def _rating(value: object) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # any cell: float() raises for what is no number
     if number != int(number) or not 1 <= number <= 5:
         raise ValueError(f"expected 1-5, got {value!r}")
     return int(number)

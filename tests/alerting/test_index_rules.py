@@ -1,4 +1,4 @@
-"""index_below and index_drop (issue 7) through the alerting engine: stored index snapshots in, one
+"""index_below and index_drop through the alerting engine: stored index snapshots in, one
 firing and one resolved notification out, and a drop inside the estimates' noise stays quiet."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Per-mention rules (batched, history never notifies) and connector_down, through the engine on a
-real store and a real local webhook; and the rule registry that issue 7's index rules will use."""
+real store and a real local webhook; and the rule registry that the index rules use."""
 
 from __future__ import annotations
 
@@ -227,7 +227,7 @@ class _BelowOptions(BaseModel):
 
 
 def test_a_new_rule_kind_is_one_registered_class(tmp_path, store: Store, hook, monkeypatch) -> None:
-    """The extension point issue 7 uses for index_below / index_drop: a kind, its options, an evaluator."""
+    """The extension point index_below / index_drop use: a kind, its options, an evaluator."""
     monkeypatch.setattr(rules_module, "_KINDS", dict(kinds()))
     monkeypatch.setattr(alert_kinds, "_KINDS", dict(alert_kinds.rule_kinds()))
 
