@@ -155,7 +155,7 @@ def test_daemon_notifies_what_is_wrong_now_and_not_the_example_history(
 ) -> None:
     """`monitor run` on the bundled example data plus a broken source: the first cycle stores six
     weeks (with the outage of 2026-11-04), then the timer evaluates once: the only notification is
-    the broken source; no spike of the history is notified or even recorded."""
+    the broken source; the spikes of the history are recorded as historical alerts, never sent."""
     httpserver.expect_request(PATH, method="POST").respond_with_data("ok")
     shutil.copytree(ROOT / "examples", env.dir / "examples")
     sources = textwrap.dedent("""
@@ -218,8 +218,12 @@ def test_daemon_notifies_what_is_wrong_now_and_not_the_example_history(
         ("firing", "down", "broken")
     ]
     with sqlite3.connect(env.db) as conn:
-        rows = conn.execute("SELECT rule, state FROM alerts ORDER BY id").fetchall()
+        live = conn.execute("SELECT rule, state FROM alerts WHERE NOT historical ORDER BY id").fetchall()
+        history = conn.execute("SELECT rule, brand, started_at FROM alerts WHERE historical").fetchall()
         log = conn.execute("SELECT event, target, status FROM notification_log").fetchall()
-    assert rows == [("down", "firing")]
+    assert live == [("down", "firing")]
+    # The outage of the history is recorded as historical (listed, reported), and never sent.
+    assert ("neg", "acme") in {(rule, brand) for rule, brand, _ in history}
+    assert all(started.startswith("2026-11-04") for rule, brand, started in history if brand == "acme")
     assert log == [("firing", "hook", "sent")]
     assert PATH not in text and "T0K3N" not in text
