@@ -17,7 +17,9 @@ How `count_spike` scores a bucket (docs/alerts.md "Detection" explains the choic
    (analysis/spikes/_baseline.py).
 2. For every span in `spans` (30m, 2h, 8h, 1d; never less than one bucket) the counts of the last
    span are compared with their expected sum on the Anscombe square-root scale, where Poisson noise
-   is about 1 at any level: D = 2 sqrt(observed + 3/8) - 2 sqrt(expected + 3/8).
+   is about 1 at any level: D = 2 sqrt(observed + 3/8) - 2 sqrt(expected + 3/8). The shortest
+   span, when it holds at least 3 buckets, is judged a second time without its bucket of largest
+   excess (a sustained burst; one-bucket spikes carry the tail of bursty series).
 3. Each span's D gets a tail probability from that span's OWN history of D (last `tail_window`):
    a peaks-over-threshold (generalized Pareto) fit, floored by a Gaussian with a robust scale of at
    least 1 (analysis/spikes/_tail.py). Buckets judged while an alert fires never enter that
