@@ -249,6 +249,32 @@ def test_five_minute_buckets_use_the_same_time_based_defaults() -> None:
     assert verdicts[fires(verdicts)[0]].statistic.endswith("over 30m")
 
 
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_a_sustained_burst_stands_out_among_single_bucket_spikes(seed: int) -> None:
+    # Retweet-like single-bucket spikes every ~6 h make the plain 30-minute sum heavy-tailed; the
+    # same span without its largest bucket is not, so a sustained 3x burst fires within 15 minutes.
+    step = timedelta(minutes=5)
+    rng = np.random.default_rng(seed)
+    values = poisson(20, 12 * 24 * 14, seed)
+    for start in range(0, len(values) - 72, 72):
+        values[start + int(rng.integers(0, 72))] = 150
+    at = 12 * 24 * 12 + 7
+    values[at : at + 6] = 60
+    verdicts = count_spike(hourly(values, step=step), P, UTC)
+    assert len(fires(verdicts)) == 1 and at <= fires(verdicts)[0] < at + 3
+    assert verdicts[fires(verdicts)[0]].statistic.endswith("over 30m trimmed")
+
+
+def test_a_single_bucket_spike_on_a_quiet_series_still_fires() -> None:
+    step = timedelta(minutes=5)
+    values = poisson(20, 12 * 24 * 7, 5)
+    at = 12 * 24 * 5
+    values[at] = 150
+    verdicts = count_spike(hourly(values, step=step), P, UTC)
+    assert fires(verdicts) == [at]
+    assert verdicts[at].statistic.endswith("over 30m")
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     data=st.lists(st.integers(0, 60), min_size=60, max_size=200),

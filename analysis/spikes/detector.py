@@ -17,7 +17,9 @@ How `count_spike` scores a bucket (docs/alerts.md "Detection" explains the choic
    (analysis/spikes/_baseline.py).
 2. For every span in `spans` (30m, 2h, 8h, 1d; never less than one bucket) the counts of the last
    span are compared with their expected sum on the Anscombe square-root scale, where Poisson noise
-   is about 1 at any level: D = 2 sqrt(observed + 3/8) - 2 sqrt(expected + 3/8).
+   is about 1 at any level: D = 2 sqrt(observed + 3/8) - 2 sqrt(expected + 3/8). The shortest
+   span, when it holds at least 3 buckets, is judged a second time without its bucket of largest
+   excess (a sustained burst; one-bucket spikes carry the tail of bursty series).
 3. Each span's D gets a tail probability from that span's OWN history of D (last `tail_window`):
    a peaks-over-threshold (generalized Pareto) fit, floored by a Gaussian with a robust scale of at
    least 1 (analysis/spikes/_tail.py). Buckets judged while an alert fires never enter that
@@ -57,6 +59,9 @@ _FIRING_RATE = 0.25
 # A span is judged once this many spans of history exist (and the warm-up is over): before that its
 # own history cannot say what is unusual for it.
 _SPANS_OF_HISTORY = 4
+# When the shortest span holds at least this many buckets it is judged twice: its sums, and its sums
+# without their bucket of largest excess (a sustained burst), each against its own history.
+_TRIM_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,11 @@ class _Window:
             self.observed -= o
             self.expected -= e
         return self.observed, self.expected
+
+    def trimmed(self) -> tuple[float, float]:
+        """The sums without the bucket of the largest excess (a burst not carried by one bucket)."""
+        _, o, e = max(self.rows, key=lambda r: r[1] - r[2])
+        return self.observed - o, self.expected - e
 
     def replace_last(self, observed: float, expected: float) -> None:
         t, o, e = self.rows[-1]
@@ -172,6 +182,10 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     hours, days = _season_keys(index, tz, bucket)
     baseline = Baseline(params, bucket)
     spans = sorted({max(s, bucket) for s in params.spans})
+    trim = [False] * len(spans)
+    if spans[0] >= _TRIM_FROM * bucket:
+        spans.insert(1, spans[0])
+        trim.insert(1, True)
     quiet = max(params.quiet, bucket)
     # An episode of scale spans[k] is kept up by the spans of at most half its length (the
     # shortest span at least): a span's sum stays high for a whole span after its excess has gone,
@@ -187,7 +201,7 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
     tails = [Tail(_ns(params.tail_window), _ns(s)) for s in spans]
     ready_after = [_ns(max(params.warmup, _SPANS_OF_HISTORY * s)) for s in spans]
     span_ns = [_ns(s) for s in spans]
-    labels = [_span_text(s) for s in spans]
+    labels = [_span_text(s) + (" trimmed" if t else "") for s, t in zip(spans, trim, strict=True)]
     life = _lifecycle(params, bucket)
     fire_z = params.fire_z(bucket)
     scale = 0  # the time scale of the firing episode (index into spans)
@@ -218,6 +232,9 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
             tail = tails[i]
             raw_observed, raw_expected = windows[i].add(now, value, expected)
             observed_sum, expected_sum = clean[i].add(now, value, expected)
+            if trim[i]:
+                raw_observed, raw_expected = windows[i].trimmed()
+                observed_sum, expected_sum = clean[i].trimmed()
             stat = anscombe(observed_sum) - anscombe(expected_sum)
             stats.append(stat)
             if age < ready_after[i]:

@@ -30,7 +30,7 @@ class SpikeParams:
     # min(hold x S, quiet) without a loud bucket at the scales up to S: a burst ends soon after it,
     # a day-long incident only after `quiet` (a night's lull does not split it).
     quiet: timedelta = timedelta(hours=8)
-    hold: float = 2.0
+    hold: float = 4.0
     min_count: int = 5  # never fire when the judged span holds fewer mentions (negatives, for shares)
     warmup: timedelta = timedelta(days=2)  # no firing until this much history has been seen
     cooldown: timedelta = timedelta(0)  # optional: after a resolve, no new fire for this long (off)
