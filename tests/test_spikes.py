@@ -3,6 +3,7 @@ must never fire (warm-up, sparse noise, daily peaks, a volume rise at the usual 
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -346,3 +347,24 @@ def test_bad_input_and_params_are_refused() -> None:
     with pytest.raises(ValueError, match="false_alerts_per_week"):
         SpikeParams(false_alerts_per_week=0)
     assert count_spike(hourly([]), P, UTC) == []
+
+
+def test_binomial_sf_equals_the_exact_sum() -> None:
+    """Against exact rational arithmetic, on both sides of the mode and near p = 0 and 1 (where one
+    tail's first term underflows while the sum does not)."""
+    import random
+    from fractions import Fraction
+
+    def exact(k: int, n: int, p: float) -> float:
+        q = Fraction(p)
+        return float(sum(math.comb(n, i) * q**i * (1 - q) ** (n - i) for i in range(max(k, 0), n + 1)))
+
+    rng = random.Random(0)
+    for _ in range(400):
+        n = rng.randint(1, 300)
+        k = rng.randint(1, n)
+        p = rng.choice([rng.random(), rng.random() * 0.02, 1 - rng.random() * 0.02])
+        want = exact(k, n, p)
+        if want > 1e-280:
+            assert binomial_sf(k, n, p) == pytest.approx(want, rel=1e-9), (k, n, p)
+    assert binomial_sf(17, 225, 0.998) == pytest.approx(1.0)

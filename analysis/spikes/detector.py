@@ -297,15 +297,36 @@ def binomial_sf(k: int, n: int, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return 1.0
-    lp, lq = math.log(p), math.log1p(-p)
-    base = math.lgamma(n + 1)
+    # Terms are summed away from the mode, where they only shrink, so the sum can stop early: the
+    # upper tail from k when k is past the mode, else 1 minus the lower tail below k. The first
+    # term comes from log space (no overflow for large n), each next one from the last by
+    # P(i + 1) = P(i) (n - i) / (i + 1) p / (1 - p): one multiplication instead of three lgammas.
+    upper = k > n * p
+    i = k if upper else k - 1
+    term = _binomial_pmf(i, n, p)
+    odds = p / (1.0 - p)
     total = 0.0
-    for i in range(k, n + 1):
-        term = math.exp(base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq)
+    while 0 <= i <= n:
         total += term
-        if i > n * p and term < total * 1e-12:
+        if term < total * 1e-12:
             break
-    return min(total, 1.0)
+        if upper:
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+        else:
+            term *= i / (n - i + 1) / odds
+            i -= 1
+    return min(total, 1.0) if upper else max(0.0, 1.0 - total)
+
+
+def _binomial_pmf(i: int, n: int, p: float) -> float:
+    return math.exp(
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(p)
+        + (n - i) * math.log1p(-p)
+    )
 
 
 def share_rise(negative: pd.Series, scored: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verdict]:

@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from monitor.storage.store import Store
 
 
+# How long after a brand's newest mention a backtest still judges its (empty) buckets, at least:
+# longer than the longest span plus the default quiet period that resolves an episode (docs/alerts.md),
+# so none is cut short; a rule with a longer `quiet` gets twice its own.
+AFTER_THE_LAST_MENTION = timedelta(days=2)
+
+
 def episodes(verdicts: Iterable[Verdict], bucket: timedelta, metric: str) -> list[Episode]:
     """The episodes in a run of verdicts (fire events open one, resolve events close it)."""
     out: list[Episode] = []
@@ -107,12 +113,17 @@ def record_history(settings: Settings, store: Store, brands: Iterable[str], *, c
     rules = spike_rules(settings)
     alerts = AlertStore(store)
     bucket = settings.detection.bucket
-    end = floor_time(clock.now(), bucket)  # the bucket in progress is not judged
+    now = floor_time(clock.now(), bucket)  # the bucket in progress is not judged
     recorded = 0
     for brand in sorted(set(brands)):
-        first = alerts.first_mention_at(brand)
-        if first is None or first >= end:
+        span = alerts.mention_span(brand)
+        if span is None or span[0] >= now:
             continue
+        first, last = span
+        # Silence after the newest mention ends every episode within a quiet period (hours), so
+        # judging weeks of empty buckets after an old backfill would change nothing.
+        after = max([AFTER_THE_LAST_MENTION, *(2 * r.params.quiet for r, _ in rules if r.params is not None)])
+        end = min(now, floor_time(last, bucket) + after)
         frame = bucket_counts(store, brand, start=floor_time(first, bucket), end=end, bucket=bucket)
         for rule, kind in rules:
             if brand not in rule.brands:

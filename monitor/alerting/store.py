@@ -373,13 +373,14 @@ class AlertStore:
                 ).mappings()
             )
 
-    def first_mention_at(self, brand: str) -> datetime | None:
+    def mention_span(self, brand: str) -> tuple[datetime, datetime] | None:
+        """The times of a brand's oldest and newest stored mentions (None: it has none)."""
         m = schema.mentions
         with self.store.atomic(write=False) as conn:
-            first: datetime | None = conn.execute(
-                sa.select(sa.func.min(m.c.created_at)).where(m.c.brand == brand)
-            ).scalar_one()
-        return first
+            first, last = conn.execute(
+                sa.select(sa.func.min(m.c.created_at), sa.func.max(m.c.created_at)).where(m.c.brand == brand)
+            ).one()
+        return None if first is None else (first, last)
 
     def mentions_by_id(self, ids: Sequence[int]) -> list[sa.RowMapping]:
         if not ids:

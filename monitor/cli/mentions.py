@@ -51,6 +51,12 @@ def poll(app: App, brand: str | None, source: str | None) -> int:
     return 1 if failed else 0
 
 
+def _load_history_backtest() -> None:
+    import analysis.spikes.detector  # noqa: F401
+    import monitor.alerting.history
+    import monitor.alerting.series  # noqa: F401
+
+
 def _record_history(app: App, ingestor: Ingestor) -> None:
     """Run the spike rules over what just arrived from the past (a first poll, an import)."""
     from monitor.alerting.history import record_late_history
@@ -126,6 +132,9 @@ def import_(
     ingestor = Ingestor(
         app.store, scorer=scorer, lexicons={b.name: b.lexicon for b in app.settings.brands.values()}
     )
+    # The history backtest that follows the import needs pandas and the detector (half a second to
+    # load): loaded now, beside the import, they are ready when the rows are in.
+    threading.Thread(target=_load_history_backtest, name="preload", daemon=True).start()
     try:
         summary = import_file(
             file,

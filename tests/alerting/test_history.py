@@ -207,3 +207,14 @@ def test_an_import_of_the_example_records_its_outage_once(
     assert [(a["rule"], a["brand"], a["started_at"]) for a in again] == [
         (a["rule"], a["brand"], a["started_at"]) for a in first
     ]
+
+
+def test_weeks_of_silence_after_the_history_change_nothing(env: Env, stored: Store) -> None:
+    """The backtest stops judging two days after the newest mention: run weeks later, it records
+    the same episodes as right after the history."""
+    settings = load_settings(env.config)
+    record_history(settings, stored, ["acme"], clock=FixedClock(NOW))
+    soon = [(r["rule"], r["started_at"], r["resolved_at"]) for r in _alerts(stored)]
+    record_history(settings, stored, ["acme"], clock=FixedClock(NOW + timedelta(days=60)))
+    assert [(r["rule"], r["started_at"], r["resolved_at"]) for r in _alerts(stored)] == soon
+    assert soon
