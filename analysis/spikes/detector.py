@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from statistics import NormalDist
@@ -286,6 +287,22 @@ def count_spike(counts: pd.Series, params: SpikeParams, tz: tzinfo) -> list[Verd
             for tail, stat in zip(tails, stats, strict=True):
                 tail.add(t.value, stat)
         baseline.learn(value, expected, h, d, dt, _FIRING_RATE if life.firing else 1.0)
+    return out
+
+
+def episodes(verdicts: Sequence[Verdict]) -> list[tuple[int, int | None]]:
+    """One (fire index, resolve index) per alert in a run of verdicts; the resolve index is None
+    for an alert still firing at the last verdict."""
+    out: list[tuple[int, int | None]] = []
+    fired: int | None = None
+    for i, v in enumerate(verdicts):
+        if v.event == "fire":
+            fired = i
+        elif v.event == "resolve" and fired is not None:
+            out.append((fired, i))
+            fired = None
+    if fired is not None:
+        out.append((fired, None))
     return out
 
 

@@ -132,17 +132,19 @@ def read_series_csv(path: Path) -> Series:
 
 def alerts_of(verdicts: list[Verdict], label: Callable[[int], str]) -> list[Alert]:
     """One Alert per fire event; `label(i)` names bucket i the way the user gave it."""
-    out: list[Alert] = []
-    open_at: int | None = None
-    for i, v in enumerate(verdicts):
-        if v.event == "fire":
-            open_at = len(out)
-            out.append(Alert(label(i), v.observed, v.expected, v.score, v.statistic, None))
-        elif v.event == "resolve" and open_at is not None:
-            a = out[open_at]
-            out[open_at] = Alert(a.timestamp, a.observed, a.expected, a.score, a.statistic, label(i))
-            open_at = None
-    return out
+    from analysis.spikes.detector import episodes
+
+    return [
+        Alert(
+            label(fired),
+            verdicts[fired].observed,
+            verdicts[fired].expected,
+            verdicts[fired].score,
+            verdicts[fired].statistic,
+            None if resolved is None else label(resolved),
+        )
+        for fired, resolved in episodes(verdicts)
+    ]
 
 
 def backtest_csv(path: Path, params: SpikeParams, tz: tzinfo) -> tuple[list[Alert], int]:

@@ -18,7 +18,7 @@ again over the same store records the same rows, and more history replaces what 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -41,22 +41,18 @@ if TYPE_CHECKING:
 AFTER_THE_LAST_MENTION = timedelta(days=2)
 
 
-def episodes(verdicts: Iterable[Verdict], bucket: timedelta, metric: str) -> list[Episode]:
-    """The episodes in a run of verdicts (fire events open one, resolve events close it)."""
-    out: list[Episode] = []
-    start: Verdict | None = None
-    for v in verdicts:
-        if v.event == "fire":
-            start = v
-        elif v.event == "resolve" and start is not None:
-            out.append(_episode(start, v.start.to_pydatetime() + bucket, bucket, metric))
-            start = None
-    if start is not None:
-        out.append(_episode(start, None, bucket, metric))
-    return out
+def finished_episodes(verdicts: Sequence[Verdict], bucket: timedelta, metric: str) -> list[Episode]:
+    """The episodes of a run of verdicts that resolved (one still firing at the end is not over)."""
+    from analysis.spikes.detector import episodes
+
+    return [
+        _episode(verdicts[fired], verdicts[resolved].start.to_pydatetime() + bucket, bucket, metric)
+        for fired, resolved in episodes(verdicts)
+        if resolved is not None
+    ]
 
 
-def _episode(fire: Verdict, resolved_at: datetime | None, bucket: timedelta, metric: str) -> Episode:
+def _episode(fire: Verdict, resolved_at: datetime, bucket: timedelta, metric: str) -> Episode:
     started = fire.start.to_pydatetime()
     numbers = {
         "metric": metric,
@@ -114,23 +110,23 @@ def record_history(settings: Settings, store: Store, brands: Iterable[str], *, c
     alerts = AlertStore(store)
     bucket = settings.detection.bucket
     now = floor_time(clock.now(), bucket)  # the bucket in progress is not judged
+    # Silence after the newest mention ends every episode within a quiet period (hours), so judging
+    # weeks of empty buckets after an old backfill would change nothing.
+    after = max([AFTER_THE_LAST_MENTION, *(2 * r.params.quiet for r, _ in rules if r.params is not None)])
     recorded = 0
     for brand in sorted(set(brands)):
         span = alerts.mention_span(brand)
         if span is None or span[0] >= now:
             continue
         first, last = span
-        # Silence after the newest mention ends every episode within a quiet period (hours), so
-        # judging weeks of empty buckets after an old backfill would change nothing.
-        after = max([AFTER_THE_LAST_MENTION, *(2 * r.params.quiet for r, _ in rules if r.params is not None)])
         end = min(now, floor_time(last, bucket) + after)
         frame = bucket_counts(store, brand, start=floor_time(first, bucket), end=end, bucket=bucket)
         for rule, kind in rules:
             if brand not in rule.brands:
                 continue
             assert rule.params is not None  # spike_rules() keeps only rules with parameters
-            found = episodes(kind.verdicts(frame, rule.params, settings.timezone), bucket, kind.metric)
-            finished = [e for e in found if e.resolved_at is not None]
+            verdicts = kind.verdicts(frame, rule.params, settings.timezone)
+            finished = finished_episodes(verdicts, bucket, kind.metric)
             recorded += alerts.replace_historical(rule.labels(brand=brand), finished)
     return recorded
 

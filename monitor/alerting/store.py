@@ -64,10 +64,10 @@ class Silence:
 
 @dataclass(frozen=True)
 class Episode:
-    """One fire-to-resolve stretch of a rule's verdicts."""
+    """One fire-to-resolve stretch of a rule's verdicts that is over."""
 
     started_at: datetime  # start of the bucket where it fired
-    resolved_at: datetime | None  # end of the bucket where it resolved; None: firing at the end
+    resolved_at: datetime  # end of the bucket where it resolved
     details: dict[str, Any]
 
 
@@ -395,7 +395,6 @@ class AlertStore:
 
 
 def _overlaps(e: Episode, start: datetime, end: datetime | None) -> bool:
-    assert e.resolved_at is not None  # only finished episodes are historical
     return e.started_at < (end or datetime.max.replace(tzinfo=UTC)) and start < e.resolved_at
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -73,19 +73,17 @@ class Ingestor:
         """Store prepared rows (and move `cursor`) in one transaction; the one write of polling and
         import alike."""
         result = self.store.insert_mentions(rows, cursor, now=now)
-        oldest: dict[str, datetime] = {}
+        times: Iterable[tuple[str, datetime]]
         if isinstance(rows, MentionBatch):
             # An import's packed batch: a backfill, history by definition, whatever its times.
-            oldest = dict.fromkeys(rows.brands(), _LONG_AGO)
+            times = ((brand, _LONG_AGO) for brand in rows.brands())
         else:
-            for r in rows:
-                if r.brand not in oldest or r.created_at < oldest[r.brand]:
-                    oldest[r.brand] = r.created_at
-        if oldest:
-            with self._earliest_lock:
-                for brand, t in oldest.items():
-                    if brand not in self._earliest or t < self._earliest[brand]:
-                        self._earliest[brand] = t
+            times = ((r.brand, r.created_at) for r in rows)
+        with self._earliest_lock:
+            earliest = self._earliest
+            for brand, t in times:
+                if brand not in earliest or t < earliest[brand]:
+                    earliest[brand] = t
         return result
 
     def take_earliest(self) -> dict[str, datetime]:
